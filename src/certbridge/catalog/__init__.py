@@ -1,0 +1,57 @@
+"""Certificate catalogue: schemes, certificate types, levels, numbers and validity rules.
+
+Pure package: data comes from the TOML files in `data/`, nothing here touches a
+database or the web.
+"""
+
+from certbridge.catalog.loader import (
+    Catalog,
+    CatalogDataError,
+    load_catalog,
+    load_catalog_from,
+    normalize_type_text,
+)
+from certbridge.catalog.model import (
+    CertificateType,
+    Department,
+    Level,
+    Occupation,
+    Province,
+    Scheme,
+    ValidityRule,
+)
+from certbridge.catalog.numbers import (
+    NumberInfo,
+    generate_number,
+    normalize_number,
+    validate_number,
+)
+from certbridge.catalog.validity import (
+    ValidityState,
+    add_years,
+    default_valid_until,
+    validity_on,
+)
+
+__all__ = [
+    "Catalog",
+    "CatalogDataError",
+    "CertificateType",
+    "Department",
+    "Level",
+    "NumberInfo",
+    "Occupation",
+    "Province",
+    "Scheme",
+    "ValidityRule",
+    "ValidityState",
+    "add_years",
+    "default_valid_until",
+    "generate_number",
+    "load_catalog",
+    "load_catalog_from",
+    "normalize_number",
+    "normalize_type_text",
+    "validate_number",
+    "validity_on",
+]

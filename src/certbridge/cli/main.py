@@ -1,0 +1,52 @@
+"""The `certbridge` command: every chore in one place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from certbridge.auth import cli as auth_cli
+from certbridge.cli import db as db_cli
+from certbridge.demo import cli as demo_cli
+from certbridge.query import cli as query_cli
+
+app = typer.Typer(
+    help="certbridge: 职业技能证书一网通查 (registry, query, exchange, credentials)",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(auth_cli.app, name="token")
+app.command("query")(query_cli.query)
+app.command("demo-data")(demo_cli.demo_data)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Migrate the database, then serve the web app and API."""
+    import uvicorn
+
+    from certbridge import migrations
+    from certbridge.config import get_settings
+    from certbridge.http.logging import configure_logging
+
+    settings = get_settings()
+    migrations.upgrade(settings.resolved_database_url)
+    configure_logging()
+    uvicorn.run(
+        "certbridge.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # our own access log never records query strings
+        log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""What every domain's routers share: dependencies, error responses, access logging."""

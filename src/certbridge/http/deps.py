@@ -1,0 +1,103 @@
+"""Typed dependency aliases for routers (SessionDep, KeysDep, …)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from certbridge.auth.service import Principal, authenticate
+from certbridge.config import Settings
+from certbridge.errors import InputError
+from certbridge.query.ratelimit import RateLimiter
+from certbridge.registry.service import Keys
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("rate limited")
+        self.retry_after = max(1, int(retry_after + 0.999))
+
+
+class Unauthorized(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the endpoint commits if it writes."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_keys(request: Request) -> Keys:
+    keys: Keys = request.app.state.keys
+    return keys
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def client_id(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    forwarded = request.headers.get("x-forwarded-for")
+    if settings.trust_forwarded_for and forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else "unknown"
+
+
+def limit_person_queries(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.limiter
+    wait = limiter.check(client_id(request))
+    if wait > 0:
+        raise RateLimited(wait)
+
+
+def today() -> date:
+    return date.today()
+
+
+def current_principal(
+    session: Annotated[Session, Depends(get_session)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized
+    principal = authenticate(session, authorization.removeprefix("Bearer ").strip())
+    if principal is None:
+        raise Unauthorized
+    return principal
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+KeysDep = Annotated[Keys, Depends(get_keys)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+TodayDep = Annotated[date, Depends(today)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PersonQueryLimit = Depends(limit_person_queries)
+
+__all__ = [
+    "Forbidden",
+    "InputError",
+    "KeysDep",
+    "PersonQueryLimit",
+    "PrincipalDep",
+    "RateLimited",
+    "SessionDep",
+    "SettingsDep",
+    "TodayDep",
+    "Unauthorized",
+]

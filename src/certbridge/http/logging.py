@@ -1,0 +1,60 @@
+"""Access logging without personal data: no query strings, ID-number-like runs masked."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from certbridge.identity import mask_text_id_numbers
+
+access_log = logging.getLogger("certbridge.access")
+
+
+class MaskIdNumbers(logging.Filter):
+    """Last line of defence: mask anything shaped like an ID number in every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_text_id_numbers(record.getMessage())
+        record.args = None
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(MaskIdNumbers())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+class AccessLogMiddleware:
+    """Pure ASGI middleware: one line per request with the path but never the query string."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_holder = {"status": 0}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    mask_text_id_numbers(scope["path"]),
+                    status_holder["status"],
+                    (time.perf_counter() - started) * 1000,
+                )

@@ -1,0 +1,35 @@
+"""Keyed hashes used as lookup keys for sensitive values (ID numbers, certificate numbers).
+
+A plain hash of an ID number can be reversed by trying every plausible number, so lookups use
+HMAC-SHA256 under a secret key. Each purpose gets its own sub-key, so the hash of a value for
+one purpose never equals its hash for another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import Final
+
+ID_NUMBER_PURPOSE: Final = "id-number"
+MIN_KEY_BYTES: Final = 16
+_CANONICAL_ID: Final = re.compile(r"\d{17}[\dX]", re.ASCII)
+
+
+def keyed_hash(value: str, key: bytes, *, purpose: str) -> str:
+    """Hex HMAC-SHA256 of the UTF-8 value under a sub-key derived from key and purpose."""
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"hash key must be at least {MIN_KEY_BYTES} bytes")
+    if not purpose:
+        raise ValueError("purpose must not be empty")
+    sub_key = hmac.digest(key, b"certbridge keyed hash/" + purpose.encode(), hashlib.sha256)
+    return hmac.new(sub_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def id_number_hash(canonical: str, key: bytes) -> str:
+    """Keyed hash of the canonical 18-character ID number (parse_id_number(...).value)."""
+    if not _CANONICAL_ID.fullmatch(canonical):
+        # A non-canonical value would hash to a key no lookup could ever find.
+        raise ValueError("id_number_hash takes the canonical 18-character value")
+    return keyed_hash(canonical, key, purpose=ID_NUMBER_PURPOSE)

@@ -1,0 +1,99 @@
+"""What the one-stop query answers: the same shapes for JSON, pages and the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class NamedCode(BaseModel):
+    code: str
+    name: str
+
+
+class LevelView(BaseModel):
+    number: int = Field(description="5 = 五级/初级工 … 1 = 一级/高级技师")
+    name: str = Field(description="e.g. 四级/中级工")
+
+
+class IssuerView(BaseModel):
+    name: str
+    department: NamedCode
+    province: NamedCode
+
+
+class InstitutionRef(BaseModel):
+    code: str
+    name: str
+    kind: str
+
+
+class StatusView(BaseModel):
+    code: str = Field(description="valid, review_due, expired, suspended, revoked or not_issued")
+    label: str
+    reason: str
+    due_date: date | None = None
+    counts: bool = Field(description="whether the certificate is in force on as_of")
+
+
+class CertificateView(BaseModel):
+    number: str = Field(description="numbers that embed an ID number are masked")
+    scheme: NamedCode
+    type: NamedCode
+    occupation: NamedCode | None
+    level: LevelView | None
+    category: NamedCode | None
+    issuer: IssuerView
+    institution: InstitutionRef | None
+    issued_on: date
+    valid_until: date | None
+    status: StatusView
+
+
+class HolderView(BaseModel):
+    name: str
+    id_number_masked: str
+
+
+class PersonCertificates(BaseModel):
+    holder: HolderView
+    as_of: date
+    certificates: list[CertificateView]
+
+
+class ScopeView(BaseModel):
+    occupation: NamedCode
+    level: LevelView
+
+
+class InstitutionView(BaseModel):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    province: NamedCode
+    status: str
+    scopes: list[ScopeView]
+    match_score: float
+
+
+class InstitutionResults(BaseModel):
+    query: str
+    results: list[InstitutionView]
+
+
+class VerificationView(BaseModel):
+    holder_name_masked: str
+    as_of: date
+    certificate: CertificateView
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,51 @@
+"""The web application: mounts each domain's JSON router and pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from certbridge import __version__
+from certbridge.config import Settings, get_settings
+from certbridge.db import make_engine, make_session_factory
+from certbridge.http.errors import install_error_handlers
+from certbridge.http.logging import AccessLogMiddleware
+from certbridge.query import api as query_api
+from certbridge.query import pages as query_pages
+from certbridge.query.ratelimit import RateLimiter
+from certbridge.registry import api as registry_api
+from certbridge.registry.service import Keys
+
+HERE = Path(__file__).parent
+
+DESCRIPTION = """一网通查：人社、应急管理、住建、市场监管颁发的职业技能证书统一查询。
+
+Person queries are rate-limited per client (429 with Retry-After). A wrong name
+and a wrong number get the same 404. Write endpoints need `Authorization: Bearer <token>`
+(see `certbridge token create`)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="certbridge",
+        version=__version__,
+        description=DESCRIPTION,
+    )
+    engine = make_engine(settings.resolved_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.keys = Keys(settings.hash_key_bytes, settings.seal_key_bytes)
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_handlers(app)
+    app.include_router(query_api.router)
+    app.include_router(registry_api.router)
+    app.include_router(query_pages.router)
+    app.add_middleware(AccessLogMiddleware)
+    return app

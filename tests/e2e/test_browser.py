@@ -1,0 +1,124 @@
+"""A real browser (Debian chromium via Playwright) fills the query form and reads the answer."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from certbridge.config import Settings
+from certbridge.db import make_engine, make_session_factory
+from certbridge.web.app import create_app
+from support import TEST_KEYS, Registry, skip_or_fail
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Settings]]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        skip_or_fail("Debian chromium is not installed (apt-get install chromium)")
+    database = tmp_path / "e2e.sqlite3"
+    shutil.copy(sqlite_template, database)
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{database}",
+        hash_key=TEST_KEYS.hash_key.decode(),
+        seal_key=TEST_KEYS.seal_key.decode(),
+    )
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", settings
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _seed_holder(settings: Settings) -> str:
+    engine = make_engine(settings.resolved_database_url)
+    session: Session = make_session_factory(engine)()
+    registry = Registry(session, TEST_KEYS)
+    person, id_number = registry.person("王建华")
+    registry.certificate(person, id_number, "低压电工作业", issued=date(2024, 4, 1))
+    registry.certificate(person, id_number, "电工", level=4, issued=date(2023, 9, 1))
+    session.commit()
+    session.close()
+    engine.dispose()
+    return id_number
+
+
+def test_a_person_fills_the_query_form_and_reads_their_certificates(
+    served: tuple[str, Settings],
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base_url, settings = served
+    id_number = _seed_holder(settings)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base_url + "/")
+        page.fill("#person-form input[name=name]", "王建华")
+        page.fill("#person-form input[name=id_number]", id_number)
+        page.click("#person-form button[type=submit]")
+        page.wait_for_selector("#certificate-count")
+        count = page.inner_text("#certificate-count")
+        holder = page.inner_text("#holder-name")
+        body = page.content()
+        browser.close()
+    assert count == "2"
+    assert holder == "王建华"
+    assert "低压电工作业" in body
+    assert "四级/中级工" in body
+    assert id_number not in body
+
+
+def test_a_wrong_name_in_the_form_reads_a_plain_chinese_refusal(
+    served: tuple[str, Settings],
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base_url, settings = served
+    id_number = _seed_holder(settings)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(base_url + "/")
+        page.fill("#person-form input[name=name]", "王建国")
+        page.fill("#person-form input[name=id_number]", id_number)
+        page.click("#person-form button[type=submit]")
+        alert = page.inner_text("[role=alert]")
+        browser.close()
+    assert "未查询到匹配的证书信息" in alert
