@@ -69,9 +69,7 @@ class Registry:
             fields: dict[str, object] = {}
             if scheme in ("special_operation", "special_equipment"):
                 fields["id_number"] = id_number
-            elif scheme == "skill_level":
-                fields.update(level=level, year=issued.year, province_code=province)
-            elif scheme == "qualification":
+            elif scheme == "skill_level" or scheme == "qualification":
                 fields.update(level=level, year=issued.year, province_code=province)
             else:
                 fields.update(

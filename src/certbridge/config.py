@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"  # noqa: S105 - refused in production
 
 
 def default_data_dir() -> Path:

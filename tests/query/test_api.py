@@ -332,7 +332,8 @@ def test_institutions_are_found_by_partial_and_misspelt_names(
     misspelt = client.get("/api/v1/institutions", params={"q": "太原鸿远职业技能培训"}).json()[
         "results"
     ]
-    assert misspelt and misspelt[0]["name"] == "太原鸿运职业技能培训学校"
+    assert misspelt
+    assert misspelt[0]["name"] == "太原鸿运职业技能培训学校"
     other_province = client.get(
         "/api/v1/institutions", params={"q": "鸿运", "province": "44"}
     ).json()

@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from support import TEST_KEYS
 
+from certbridge import migrations
 from certbridge.config import Settings
 from certbridge.web.app import create_app
+from support import TEST_KEYS
 
-
-@pytest.fixture
-def api_schema(tmp_path: Path, sqlite_template: Path) -> Iterator[object]:
-    database = tmp_path / "fuzz.sqlite3"
-    shutil.copy(sqlite_template, database)
-    app = create_app(
-        Settings(
-            environment="test",
-            database_url=f"sqlite:///{database}",
-            hash_key=TEST_KEYS.hash_key.decode(),
-            seal_key=TEST_KEYS.seal_key.decode(),
-            rate_limit_per_minute=0,
-        )
+# Schemathesis reads the schema when the module loads, so the app (on its own
+# migrated SQLite file) is built here rather than in a fixture.
+_database = Path(tempfile.mkdtemp(prefix="certbridge-fuzz-")) / "fuzz.sqlite3"
+migrations.upgrade(f"sqlite:///{_database}")
+app = create_app(
+    Settings(
+        environment="test",
+        database_url=f"sqlite:///{_database}",
+        hash_key=TEST_KEYS.hash_key.decode(),
+        seal_key=TEST_KEYS.seal_key.decode(),
+        rate_limit_per_minute=0,
     )
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    app.state.engine.dispose()
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+)
+schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 @schema.parametrize()
 @settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from certbridge.auth.models import ApiToken
 from certbridge.auth.scopes import parse_scope
 
-TOKEN_PREFIX = "cbt_"
+TOKEN_PREFIX = "cbt_"  # noqa: S105 - a public marker, not a secret
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    if token.expires_at is not None and _aware(token.expires_at) <= datetime.now(timezone.utc):
+    if token.expires_at is not None and _aware(token.expires_at) <= datetime.now(UTC):
         return None
     return Principal(token.id, token.role, parse_scope(token.role, token.scope), token.label)
 
@@ -64,11 +64,11 @@ def revoke_token(session: Session, token_id: int) -> bool:
     token = session.get(ApiToken, token_id)
     if token is None or token.revoked_at is not None:
         return False
-    token.revoked_at = datetime.now(timezone.utc)
+    token.revoked_at = datetime.now(UTC)
     session.flush()
     return True
 
 
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

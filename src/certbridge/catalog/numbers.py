@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from certbridge.catalog.loader import Catalog, load_catalog
 from certbridge.catalog.model import Scheme
 from certbridge.errors import InputError
+from certbridge.identity import make_id_number, parse_id_number
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,6 @@ def _level(scheme: Scheme, digit: str, where: str) -> int:
 
 
 def _embedded_id(scheme: Scheme, raw: str, where: str) -> str:
-    from certbridge.identity import parse_id_number
-
     try:
         return parse_id_number(raw).value
     except InputError as exc:
@@ -256,8 +255,6 @@ def _gen_qualification_16(catalog: Catalog, scheme: Scheme, f: _Fields) -> str:
 
 
 def _random_id_number(rng: random.Random) -> str:
-    from certbridge.identity import make_id_number
-
     birth = date(1960, 1, 1) + timedelta(days=rng.randint(0, 40 * 365))
     address = rng.choice(["110101", "140105", "310104", "440106", "510107"])
     return make_id_number(address, birth, rng.randint(1, 999))

@@ -8,8 +8,11 @@ import typer
 
 from certbridge.auth import cli as auth_cli
 from certbridge.cli import db as db_cli
+from certbridge.credentials import cli as credentials_cli
 from certbridge.demo import cli as demo_cli
+from certbridge.exchange import cli as exchange_cli
 from certbridge.query import cli as query_cli
+from certbridge.recognition import cli as recognition_cli
 
 app = typer.Typer(
     help="certbridge: 职业技能证书一网通查 (registry, query, exchange, credentials)",
@@ -20,6 +23,10 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(auth_cli.app, name="token")
 app.command("query")(query_cli.query)
 app.command("demo-data")(demo_cli.demo_data)
+# Domain command groups; each domain's cli.py adds its own commands to its Typer app.
+app.add_typer(exchange_cli.app, name="exchange", help="department data exchange (import, export)")
+app.add_typer(credentials_cli.app, name="credential", help="verifiable credentials")
+app.add_typer(recognition_cli.app, name="recognition", help="mutual recognition (互通互认)")
 
 
 @app.command()

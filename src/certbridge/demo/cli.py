@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from certbridge import migrations
 from certbridge.config import get_settings
@@ -97,25 +96,38 @@ def _safe_url(url: str) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+SHOWS = {
+    "three_schemes": "跨部门持证（应急管理、住建、人社）",
+    "skill_level": "职业技能等级证书",
+    "expired": "含已失效证书",
+    "revoked": "含已注销证书",
+    "suspended": "含暂停证书",
+    "review_due": "含待复审证书",
+}
+
+
 def _show_samples(path: Path | None) -> None:
+    """Plain lines rather than a table, so numbers are never cut and can be copied."""
     if path is None or not path.exists():
         return
     samples = json.loads(path.read_text("utf-8"))
-    table = Table(title="试一试这些演示持证人（合成数据）")
-    for column in ("示例", "姓名", "证件号码", "证书编号", "核验页"):
-        table.add_column(column)
+    console.print("[bold]试一试这些演示持证人（合成数据）[/bold]")
     for sample in samples:
-        table.add_row(
-            sample["shows"],
-            sample["name"],
-            sample["id_number"],
-            "\n".join(sample["certificates"]),
-            sample.get("verification_path", ""),
+        console.print(
+            f"  [cyan]{SHOWS.get(sample['shows'], sample['shows'])}[/cyan]："
+            f"姓名 {sample['name']}  证件号码 {sample['id_number']}",
+            soft_wrap=True,
         )
-    console.print(table)
-    first = samples[0] if samples else None
-    if first:
+        console.print(f"    证书编号 {'、'.join(sample['certificates'])}", soft_wrap=True)
+        if sample.get("verification_path"):
+            console.print(
+                f"    核验页 http://127.0.0.1:8000{sample['verification_path']}", soft_wrap=True
+            )
+    if samples:
+        first = samples[0]
         console.print(
             "例：curl -G http://127.0.0.1:8000/api/v1/certificates "
-            f"--data-urlencode 'name={first['name']}' --data-urlencode 'id_number={first['id_number']}'"
+            f"--data-urlencode 'name={first['name']}' "
+            f"--data-urlencode 'id_number={first['id_number']}'",
+            soft_wrap=True,
         )

@@ -102,7 +102,7 @@ def plan_institutions(
         province = provinces[index % len(provinces)]
         kind = "Y" if rng.random() < 0.3 else "S"
         filing = "0000" if rng.random() < 0.4 else f"{index + 1:04d}"
-        core = ("电工", "焊工")
+        core = [_occupation_code(catalog, name) for name in ("电工", "焊工")]
         chosen = {*core[: rng.randint(1, 2)], *rng.sample(occupations, k=min(3, len(occupations)))}
         scopes = tuple(
             sorted((occ, level) for occ in chosen for level in range(rng.randint(2, 4), 6))
@@ -115,7 +115,7 @@ def plan_institutions(
                 filing_code=filing,
                 province_code=province,
                 site_code=f"{index + 1:06d}",
-                scopes=tuple((_occupation_code(catalog, o), lvl) for o, lvl in scopes),
+                scopes=scopes,
             )
         )
     return tuple(planned)
@@ -152,7 +152,7 @@ def plan_people(
             continue
         seen.add(id_number)
         province = _home_province(catalog, id_number, rng)
-        certificates = planner.for_person(id_number, province)
+        certificates = planner.for_person(id_number, province, _birth_date(id_number))
         yield PlannedPerson(id_number, random_name(rng), certificates)
 
 
@@ -161,6 +161,10 @@ def _random_id_number(rng: random.Random, counties: tuple[str, ...], anchor: dat
     birth = anchor - timedelta(days=age_years * 365 + rng.randint(0, 364))
     address = rng.choice(PERMIT_PREFIXES) if rng.random() < 0.005 else rng.choice(counties)
     return make_id_number(address, birth, rng.randint(0, 999))
+
+
+def _birth_date(id_number: str) -> date:
+    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
 def _home_province(catalog: Catalog, id_number: str, rng: random.Random) -> str:
@@ -178,24 +182,35 @@ class _CertificatePlanner:
     institutions: tuple[PlannedInstitution, ...]
     counters: Counters
 
-    def for_person(self, id_number: str, province: str) -> tuple[PlannedCertificate, ...]:
+    def for_person(
+        self, id_number: str, province: str, birth: date
+    ) -> tuple[PlannedCertificate, ...]:
         profile = self.rng.choices(PROFILES, weights=PROFILE_WEIGHTS)[0]
+        adult = _add_years(birth, 18)
         planned = []
-        for type_name, probability, level in profile:
-            if self.rng.random() < probability:
-                planned.append(self._certificate(type_name, level, id_number, province))
-        if not planned:
-            first = profile[0]
-            planned.append(self._certificate(first[0], first[2], id_number, province))
+        for index, (type_name, probability, level) in enumerate(profile):
+            if index == 0 or self.rng.random() < probability:
+                issued = self._issue_date(type_name, adult)
+                if issued is not None:
+                    planned.append(self._certificate(type_name, level, id_number, province, issued))
         return tuple(planned)
 
+    def _issue_date(self, type_name: str, adult: date) -> date | None:
+        """Within twelve years before the anchor, never before 18; legacy 职业资格
+        certificates only before 2020, when skill-level evaluation replaced them."""
+        latest = self.anchor - timedelta(days=1)
+        if self.catalog.resolve_type(type_name).scheme == "qualification":
+            latest = min(latest, date(2019, 12, 31))
+        earliest = max(adult, self.anchor - timedelta(days=12 * 365))
+        if earliest > latest:
+            return None
+        return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
+
     def _certificate(
-        self, type_name: str, level: int | None, id_number: str, province: str
+        self, type_name: str, level: int | None, id_number: str, province: str, issued: date
     ) -> PlannedCertificate:
         cert_type = self.catalog.resolve_type(type_name)
         scheme = self.catalog.scheme(cert_type.scheme)
-        earliest = 9 * 365 if scheme.code == "qualification" else 0
-        issued = self.anchor - timedelta(days=self.rng.randint(earliest + 1, earliest + 12 * 365))
         chosen_level = level if cert_type.requires_level else None
         institution = (
             self._institution_for(cert_type, province) if scheme.code == "skill_level" else None

@@ -272,7 +272,8 @@ class SamplePicker:
                 "id_number": person.id_number,
                 "certificates": [c.number for c in person.certificates],
             }
-            for feature, person in self.found.items()
+            for feature in self.WANTED
+            if (person := self.found.get(feature)) is not None
         ]
 
 

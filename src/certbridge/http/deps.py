@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from certbridge.auth.service import Principal, authenticate
 from certbridge.config import Settings
 from certbridge.errors import InputError
-from certbridge.query.ratelimit import RateLimiter
+from certbridge.http.ratelimit import RateLimiter
 from certbridge.registry.service import Keys
 
 

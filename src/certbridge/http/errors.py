@@ -1,4 +1,4 @@
-"""Every refusal is a JSON body {"error": {code, message, field}} (or a page), never a stack trace."""
+"""Every refusal is a JSON body {"error": {code, message, field}} or a page, never a trace."""
 
 from __future__ import annotations
 
@@ -32,13 +32,14 @@ def error_response(
 ) -> Response:
     if _wants_html(request):
         templates = request.app.state.templates
-        return templates.TemplateResponse(
+        page: Response = templates.TemplateResponse(
             request,
             "error.html",
             {"status": status, "code": code, "message": message},
             status_code=status,
             headers=headers,
         )
+        return page
     body = {"error": {"code": code, "message": message, "field": field}}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from certbridge.auth.service import Principal
-from certbridge.registry.models import Certificate
 from certbridge.http.authz import require_issuer_of
-
 from certbridge.http.deps import (
     KeysDep,
     PersonQueryLimit,
@@ -19,15 +17,16 @@ from certbridge.http.deps import (
     SettingsDep,
     TodayDep,
 )
+from certbridge.http.schemas import ErrorResponse
 from certbridge.query import service
 from certbridge.query.institutions import search_institutions
-from certbridge.registry.service import certificate_for_change
 from certbridge.query.schemas import (
-    ErrorResponse,
     InstitutionResults,
     PersonCertificates,
     VerificationView,
 )
+from certbridge.registry.models import Certificate
+from certbridge.registry.service import certificate_for_change, check_number_shape
 
 router = APIRouter(prefix="/api/v1", tags=["一网通查"])
 
@@ -113,7 +112,7 @@ WRITE_ERRORS: dict[int | str, dict[str, object]] = {
 def _issuer_certificate(
     session: SessionDep, keys: KeysDep, number: str, type_text: str | None, principal: Principal
 ) -> Certificate:
-    service.check_number_shape(number)
+    check_number_shape(number)
     certificate = certificate_for_change(session, number, keys, type_text)
     require_issuer_of(principal, certificate)
     return certificate

@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from certbridge.config import get_settings
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.query import service
 from certbridge.query.schemas import CertificateView, HolderView
 from certbridge.runtime import cli_session, err_console, fail, keys_from
-from certbridge.config import get_settings
 
 console = Console()
 

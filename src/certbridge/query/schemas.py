@@ -87,13 +87,3 @@ class VerificationView(BaseModel):
     holder_name_masked: str
     as_of: date
     certificate: CertificateView
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    field: str | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorBody

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from certbridge.catalog import load_catalog
-from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
+from certbridge.errors import NOT_FOUND_MESSAGE, NotFound
 from certbridge.identity import parse_id_number, province_name, validate_name
 from certbridge.query.schemas import (
     CertificateView,
@@ -26,10 +26,12 @@ from certbridge.query.schemas import (
 )
 from certbridge.registry.lifecycle import Event, status_on
 from certbridge.registry.models import Certificate, Person, VerificationToken
-from certbridge.registry.service import Keys, certificate_lookup_key, find_person
-
-# Letters, digits, CJK (province abbreviations in 住建 numbers) and hyphens only.
-_NUMBER_SHAPE = re.compile(r"^[0-9A-Za-z\u3400-\u9fff\-]{6,40}$")
+from certbridge.registry.service import (
+    Keys,
+    certificate_lookup_key,
+    check_number_shape,
+    find_person,
+)
 
 
 def certificates_of_person(
@@ -71,16 +73,7 @@ def certificate_by_number(
     )
 
 
-def check_number_shape(number: str) -> None:
-    if not _NUMBER_SHAPE.fullmatch(number.strip()):
-        raise InputError(
-            "number.shape",
-            "证书编号应为6至40位字母、数字或汉字",
-            field="number",
-        )
-
-
-def _certificates_with_relations():  # type: ignore[no-untyped-def]
+def _certificates_with_relations() -> Select[Certificate]:
     return select(Certificate).options(
         selectinload(Certificate.person),
         selectinload(Certificate.issuer),
@@ -173,7 +166,7 @@ def withdraw_verification_tokens(session: Session, certificate: Certificate) -> 
         )
     ).all()
     for token in tokens:
-        token.withdrawn_at = datetime.now(timezone.utc)
+        token.withdrawn_at = datetime.now(UTC)
     session.flush()
     return len(tokens)
 

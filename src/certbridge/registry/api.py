@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 
 from certbridge.http.authz import require_issuer_of
 from certbridge.http.deps import KeysDep, PrincipalDep, SessionDep, TodayDep
-from certbridge.query.schemas import ErrorResponse
-from certbridge.query.service import check_number_shape
-from certbridge.registry.service import certificate_for_change, record_event
+from certbridge.http.schemas import ErrorResponse
+from certbridge.registry.service import certificate_for_change, check_number_shape, record_event
 
 router = APIRouter(prefix="/api/v1", tags=["登记 (write)"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,6 +52,19 @@ def person_lookup_key(id_number: IdNumber, keys: Keys) -> str:
     return id_number_hash(id_number.value, keys.hash_key)
 
 
+# Letters, digits, CJK (province abbreviations in 住建 numbers) and hyphens only.
+_NUMBER_SHAPE = re.compile(r"^[0-9A-Za-z\u3400-\u9fff\-]{6,40}$")
+
+
+def check_number_shape(number: str) -> None:
+    if not _NUMBER_SHAPE.fullmatch(number.strip()):
+        raise InputError(
+            "number.shape",
+            "证书编号应为6至40位字母、数字或汉字",
+            field="number",
+        )
+
+
 def certificate_lookup_key(number: str, keys: Keys) -> str:
     return keyed_hash(normalize_number(number), keys.hash_key, purpose="certificate-number")
 
@@ -95,7 +109,7 @@ def find_person(session: Session, id_number: IdNumber, keys: Keys) -> Person | N
 
 
 def ensure_person(session: Session, id_number: IdNumber, name: str, keys: Keys) -> Person:
-    """The registered person with this ID number; a different name is a conflict, never an overwrite."""
+    """The person registered under this ID number; a different name is a conflict."""
     person = find_person(session, id_number, keys)
     if person is not None:
         if person.name != name:

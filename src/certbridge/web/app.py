@@ -9,13 +9,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from certbridge import __version__
+from certbridge.catalog import load_catalog
 from certbridge.config import Settings, get_settings
+from certbridge.credentials import api as credentials_api
+from certbridge.credentials import pages as credentials_pages
 from certbridge.db import make_engine, make_session_factory
+from certbridge.exchange import api as exchange_api
 from certbridge.http.errors import install_error_handlers
 from certbridge.http.logging import AccessLogMiddleware
+from certbridge.http.ratelimit import RateLimiter
+from certbridge.identity import is_known_address_code
 from certbridge.query import api as query_api
 from certbridge.query import pages as query_pages
-from certbridge.query.ratelimit import RateLimiter
+from certbridge.recognition import api as recognition_api
+from certbridge.recognition import pages as recognition_pages
 from certbridge.registry import api as registry_api
 from certbridge.registry.service import Keys
 
@@ -28,6 +35,12 @@ and a wrong number get the same 404. Write endpoints need `Authorization: Bearer
 (see `certbridge token create`)."""
 
 
+def warm_reference_data() -> None:
+    """Load the catalog and region list at start-up, not on the first request."""
+    load_catalog()
+    is_known_address_code("110101")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -35,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
     )
+    warm_reference_data()
     engine = make_engine(settings.resolved_database_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -44,8 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
-    app.include_router(query_api.router)
-    app.include_router(registry_api.router)
-    app.include_router(query_pages.router)
+    for router in (
+        query_api.router,
+        registry_api.router,
+        exchange_api.router,
+        credentials_api.router,
+        recognition_api.router,
+        query_pages.router,
+        credentials_pages.router,
+        recognition_pages.router,
+    ):
+        app.include_router(router)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -1,4 +1,4 @@
-from certbridge.query.ratelimit import RateLimiter
+from certbridge.http.ratelimit import RateLimiter
 
 
 class FakeClock:

@@ -1,0 +1,1 @@
+"""Pure module (to be written)."""

@@ -1,0 +1,5 @@
+"""Pages of the exchange domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

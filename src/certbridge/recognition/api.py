@@ -1,0 +1,5 @@
+"""JSON API of the recognition domain."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
