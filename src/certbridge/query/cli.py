@@ -60,28 +60,16 @@ def query(
 
 def _print_table(holder: HolderView, as_of: date, certificates: list[CertificateView]) -> None:
     table = Table(title=f"{holder.name}（{holder.id_number_masked}）的证书，截至 {as_of}")
-    for column in (
-        "证书编号",
-        "证书类别",
-        "证书名称",
-        "等级",
-        "发证机关",
-        "发证日期",
-        "有效期至",
-        "状态",
-        "说明",
-    ):
-        table.add_column(column)
+    for column in ("证书编号", "证书", "发证机关", "发证日期", "有效期至", "状态"):
+        table.add_column(column, overflow="fold")
     for c in certificates:
+        name = f"{c.type.name} {c.level.name}" if c.level else c.type.name
         table.add_row(
             c.number,
-            c.scheme.name,
-            c.type.name,
-            c.level.name if c.level else "—",
+            f"{name}\n[dim]{c.scheme.name}[/dim]",
             c.issuer.name,
             str(c.issued_on),
             str(c.valid_until or "长期"),
-            c.status.label,
-            c.status.reason,
+            f"{c.status.label}\n[dim]{c.status.reason}[/dim]",
         )
     console.print(table)

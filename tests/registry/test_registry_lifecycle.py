@@ -1,0 +1,111 @@
+"""Status on a date from the scheme's rule and the event log (pure)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from certbridge.catalog import load_catalog
+from certbridge.registry.lifecycle import Event, status_on
+
+SPECIAL_OPERATION = load_catalog().scheme("special_operation").validity
+SKILL_LEVEL = load_catalog().scheme("skill_level").validity
+ISSUED = date(2020, 1, 1)
+
+dates = st.dates(min_value=date(2020, 1, 2), max_value=date(2035, 12, 31))
+
+
+@given(revoked_on=dates, as_of=dates)
+def test_a_revoked_certificate_never_counts_after_its_revocation(
+    revoked_on: date, as_of: date
+) -> None:
+    events = [
+        Event("revoked", revoked_on, "依法撤销"),
+        Event("reinstated", revoked_on + timedelta(days=1)),
+    ]
+    status = status_on(SKILL_LEVEL, issued=ISSUED, valid_until=None, events=events, as_of=as_of)
+    if as_of >= revoked_on:
+        assert status.code == "revoked"
+        assert not status.counts
+    else:
+        assert status.code == "valid"
+
+
+@given(suspended_on=dates, gap=st.integers(min_value=1, max_value=400), after=st.integers(0, 400))
+def test_a_reinstated_certificate_counts_again(suspended_on: date, gap: int, after: int) -> None:
+    reinstated_on = suspended_on + timedelta(days=gap)
+    events = [Event("suspended", suspended_on), Event("reinstated", reinstated_on)]
+    during = status_on(
+        SKILL_LEVEL,
+        issued=ISSUED,
+        valid_until=None,
+        events=events,
+        as_of=reinstated_on - timedelta(days=1),
+    )
+    later = status_on(
+        SKILL_LEVEL,
+        issued=ISSUED,
+        valid_until=None,
+        events=events,
+        as_of=reinstated_on + timedelta(days=after),
+    )
+    assert during.code == "suspended"
+    assert later.code == "valid"
+
+
+def test_events_after_the_as_of_date_are_ignored() -> None:
+    events = [Event("revoked", date(2025, 6, 1), "x")]
+    status = status_on(
+        SKILL_LEVEL, issued=ISSUED, valid_until=None, events=events, as_of=date(2025, 5, 31)
+    )
+    assert status.code == "valid"
+
+
+def test_before_its_issue_date_a_certificate_is_not_yet_issued() -> None:
+    status = status_on(
+        SKILL_LEVEL, issued=ISSUED, valid_until=None, events=[], as_of=date(2019, 12, 31)
+    )
+    assert status.code == "not_issued"
+    assert not status.counts
+
+
+def test_a_special_operation_certificate_is_review_due_in_the_window_and_still_counts() -> None:
+    as_of = date(2022, 12, 1)  # 31 days before the 3-year review date
+    status = status_on(
+        SPECIAL_OPERATION,
+        issued=ISSUED,
+        valid_until=date(2026, 1, 1),
+        events=[],
+        as_of=as_of,
+        review_label="复审",
+    )
+    assert status.code == "review_due"
+    assert status.label == "待复审"
+    assert status.due_date == date(2023, 1, 1)
+    assert status.counts
+
+
+def test_a_missed_review_makes_the_certificate_lapse() -> None:
+    status = status_on(
+        SPECIAL_OPERATION,
+        issued=ISSUED,
+        valid_until=date(2026, 1, 1),
+        events=[],
+        as_of=date(2023, 3, 1),
+    )
+    assert status.code == "expired"
+    assert not status.counts
+
+
+def test_a_review_in_the_window_keeps_the_certificate_valid() -> None:
+    events = [Event("reviewed", date(2022, 12, 15))]
+    status = status_on(
+        SPECIAL_OPERATION,
+        issued=ISSUED,
+        valid_until=date(2026, 1, 1),
+        events=events,
+        as_of=date(2023, 3, 1),
+    )
+    assert status.code == "valid"
