@@ -5,6 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 DEMO_PEOPLE ?= 2000
 DEMO_SEED   ?= 20260116
+DEMO_ANCHOR ?= 2026-11-29
 export CERTBRIDGE_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test check lint typecheck pytest install bench clean
@@ -19,7 +20,7 @@ install: $(STAMP)
 
 ## make run: demo database (created once), sample holders printed, web app on :8000
 run: $(STAMP)
-	$(BIN)/certbridge demo-data --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --if-empty --samples $(CERTBRIDGE_DATA_DIR)/samples.json
+	$(BIN)/certbridge demo-data --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --anchor $(DEMO_ANCHOR) --if-empty --samples $(CERTBRIDGE_DATA_DIR)/samples.json
 	$(BIN)/certbridge serve --host 127.0.0.1 --port 8000
 
 ## make test: lint, types, layer contracts, then the whole suite
