@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
@@ -25,6 +26,11 @@ from certbridge.models import metadata
 from certbridge.registry.service import Keys
 from certbridge.web.app import create_app
 from support import TEST_KEYS, Registry, skip_or_fail
+
+# No deadlines: the suite asserts behaviour, never timing (a cold cache or a busy CI
+# machine must not fail a property test).
+hypothesis_settings.register_profile("certbridge", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("certbridge")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CERTBRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
