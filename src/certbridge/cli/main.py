@@ -25,6 +25,9 @@ app.command("query")(query_cli.query)
 app.command("demo-data")(demo_cli.demo_data)
 # Domain command groups; each domain's cli.py adds its own commands to its Typer app.
 app.add_typer(exchange_cli.app, name="exchange", help="department data exchange (import, export)")
+app.command("import")(exchange_cli.import_files)
+app.command("import-report")(exchange_cli.import_report)
+app.command("export")(exchange_cli.export)
 app.add_typer(credentials_cli.app, name="credential", help="verifiable credentials")
 app.add_typer(recognition_cli.app, name="recognition", help="mutual recognition (互通互认)")
 
