@@ -291,6 +291,7 @@ class TestWriteSide:
         assert page.status_code == 200
         assert "建筑电工" in page.text
         assert "李*国" in page.text
+        assert f'href="/v/{token}/certificate.pdf"' in page.text
         api = client.get(f"/api/v1/verifications/{token}")
         assert api.json()["certificate"]["number"] == number
         withdrawn = client.delete(

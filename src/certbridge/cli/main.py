@@ -9,10 +9,12 @@ import typer
 from certbridge.auth import cli as auth_cli
 from certbridge.cli import db as db_cli
 from certbridge.credentials import cli as credentials_cli
+from certbridge.credentials import service as credentials_service
 from certbridge.demo import cli as demo_cli
 from certbridge.exchange import cli as exchange_cli
 from certbridge.query import cli as query_cli
 from certbridge.recognition import cli as recognition_cli
+from certbridge.registry.hooks import on_state_change
 
 app = typer.Typer(
     help="certbridge: 职业技能证书一网通查 (registry, query, exchange, credentials)",
@@ -29,6 +31,12 @@ app.command("import")(exchange_cli.import_files)
 app.command("import-report")(exchange_cli.import_report)
 app.command("export")(exchange_cli.export)
 app.add_typer(credentials_cli.app, name="credential", help="verifiable credentials")
+app.add_typer(credentials_cli.keys_app, name="keys", help="发证方密钥（did:web）")
+app.add_typer(
+    credentials_cli.certificate_app, name="certificate", help="证书状态：注销、暂停、恢复"
+)
+# Status changes made from the command line flip credential status bits too.
+on_state_change(credentials_service.sync_status_bits)
 app.add_typer(recognition_cli.app, name="recognition", help="mutual recognition (互通互认)")
 
 

@@ -1,5 +1,258 @@
-"""Commands of the credentials domain."""
+"""Commands: `credential issue|verify|bundle|pdf`, plus `keys` and `certificate` (top level)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
 
-app = typer.Typer(no_args_is_help=True)
+from certbridge.config import get_settings
+from certbridge.credentials import service
+from certbridge.credentials.bundle import BundleResolver, write_bundle
+from certbridge.credentials.did import did_document_url, slug_of
+from certbridge.credentials.documents import credential_contexts
+from certbridge.credentials.fields import printed_fields
+from certbridge.credentials.pdf import certificate_pdf
+from certbridge.credentials.verify import Verdict, Verifier
+from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
+from certbridge.registry.models import Certificate
+from certbridge.registry.service import certificate_for_change, check_number_shape
+from certbridge.runtime import cli_session, err_console, fail, keys_from
+
+app = typer.Typer(no_args_is_help=True, help="数字证书：签发、核验、离线包、打印版")
+keys_app = typer.Typer(no_args_is_help=True, help="发证方密钥（did:web）")
+certificate_app = typer.Typer(no_args_is_help=True, help="证书状态：注销、暂停、恢复")
+console = Console()
+
+TypeOption = Annotated[str | None, typer.Option("--type", help="证书类型（一个编号下有多个时）")]
+
+
+def _certificate(session: Session, number: str, type_text: str | None) -> Certificate:
+    check_number_shape(number)
+    return certificate_for_change(session, number, keys_from(get_settings()), type_text)
+
+
+def _issuance() -> service.Issuance:
+    settings = get_settings()
+    return service.issuance_from(settings, keys_from(settings))
+
+
+def _guarded(action: Any) -> Any:
+    try:
+        return action()
+    except InputError as exc:
+        raise fail(exc) from None
+    except NotFound:
+        err_console.print(f"[yellow]{NOT_FOUND_MESSAGE}[/yellow]")
+        raise typer.Exit(1) from None
+
+
+@app.command("issue")
+def issue(
+    number: Annotated[str, typer.Argument(help="证书编号")],
+    type_text: TypeOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="写入文件而不是打印")] = None,
+) -> None:
+    """Issue the certificate as a signed credential and print it (JSON)."""
+
+    def run() -> dict[str, Any]:
+        with cli_session() as session:
+            credential = service.issue_credential(
+                session, _issuance(), _certificate(session, number, type_text)
+            )
+            session.commit()
+            return credential
+
+    credential = _guarded(run)
+    text = json.dumps(credential, ensure_ascii=False, indent=2)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+@app.command("verify")
+def verify(
+    file: Annotated[Path, typer.Argument(help="数字证书 JSON 文件")],
+    offline: Annotated[
+        Path | None, typer.Option("--offline", help="离线核验：用此目录中的离线包")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """Verify a credential; exit 0 only if every check passed."""
+    settings = get_settings()
+    try:
+        text = file.read_bytes()
+    except OSError:
+        raise fail(InputError("file.unreadable", f"无法读取文件：{file}", field="file")) from None
+    if offline is not None:
+        verifier = Verifier(
+            BundleResolver(offline), credential_contexts(settings.public_base_url.rstrip("/"))
+        )
+        verdict = verifier.verify_text(text)
+    else:
+        with cli_session(settings) as session:
+            issuance = service.issuance_from(settings, keys_from(settings))
+            verdict = service.online_verifier(session, issuance, date.today()).verify_text(text)
+            session.commit()
+    _print_verdict(verdict, as_json)
+    if not verdict.verified:
+        raise typer.Exit(1)
+
+
+def _print_verdict(verdict: Verdict, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps(verdict.as_dict(), ensure_ascii=False))
+        return
+    colour = "green" if verdict.verified else "red"
+    console.print(f"[{colour}]{verdict.summary}[/{colour}]")
+    marks = {True: "[green]通过[/green]", False: "[red]未通过[/red]", None: "[dim]未执行[/dim]"}
+    for check in verdict.checks:
+        console.print(f"  {marks[check.ok]}  {check.label}：{check.detail}")
+
+
+@app.command("bundle")
+def bundle(
+    number: Annotated[str, typer.Argument(help="证书编号")],
+    directory: Annotated[Path, typer.Argument(help="输出目录")],
+    type_text: TypeOption = None,
+) -> None:
+    """Issue the credential and write everything an offline verifier needs to DIR."""
+    settings = get_settings()
+    base_url = settings.public_base_url.rstrip("/")
+
+    def run() -> dict[str, Any]:
+        with cli_session(settings) as session:
+            issuance = _issuance()
+            credential = service.issue_credential(
+                session, issuance, _certificate(session, number, type_text)
+            )
+            did = credential["issuer"]["id"]
+            slug = slug_of(base_url, did) or ""
+            lists = {
+                entry["statusListCredential"]: service.status_list_credential(
+                    session,
+                    issuance,
+                    slug,
+                    entry["statusPurpose"],
+                    int(entry["statusListCredential"].rsplit("/", 1)[1]),
+                )
+                for entry in credential["credentialStatus"]
+            }
+            manifest = write_bundle(
+                directory,
+                credential=credential,
+                base_url=base_url,
+                did_documents={did: service.did_document_of(session, base_url, slug)},
+                did_urls={did: did_document_url(base_url, slug)},
+                status_lists=lists,
+            )
+            session.commit()
+            return manifest
+
+    manifest = _guarded(run)
+    console.print(
+        f"离线包已写入 {directory}（{len(manifest['documents'])} 个文档，见 manifest.json）"
+    )
+
+
+@app.command("pdf")
+def pdf(
+    number: Annotated[str, typer.Argument(help="证书编号")],
+    file: Annotated[Path, typer.Argument(help="输出的 PDF 文件")],
+    type_text: TypeOption = None,
+) -> None:
+    """The printable A4 certificate, its QR code leading to the /v/{token} page."""
+    settings = get_settings()
+
+    def run() -> bytes:
+        with cli_session(settings) as session:
+            certificate = _certificate(session, number, type_text)
+            token = service.verification_token(session, certificate)
+            url = f"{settings.public_base_url.rstrip('/')}/v/{token.token}"
+            content = certificate_pdf(printed_fields(certificate), url)
+            session.commit()
+            return content
+
+    file.write_bytes(_guarded(run))
+    console.print(f"已生成 {file}")
+
+
+@keys_app.command("rotate")
+def rotate(issuer: Annotated[str, typer.Argument(help="发证方，例如 mem-14 或 org-…")]) -> None:
+    """Start signing with a new key; earlier keys stay in the DID document."""
+
+    def run() -> str:
+        with cli_session() as session:
+            key = service.rotate_key(session, _issuance(), issuer)
+            session.commit()
+            return key.public_key_multibase
+
+    console.print(f"{issuer} 的新签名密钥：{_guarded(run)}")
+
+
+@keys_app.command("compromise")
+def compromise(
+    issuer: Annotated[str, typer.Argument(help="发证方")],
+    public_key: Annotated[str, typer.Argument(help="公钥（publicKeyMultibase）")],
+    since: Annotated[datetime, typer.Option("--since", help="自此时刻（UTC）起的签名一律无效")],
+) -> None:
+    """Mark a key compromised: its signatures from SINCE on fail verification."""
+
+    def run() -> None:
+        with cli_session() as session:
+            moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+            service.mark_compromised(session, issuer, public_key, moment)
+            session.commit()
+
+    _guarded(run)
+    console.print(f"已标记泄露：{public_key}（自 {since:%Y-%m-%d %H:%M} 起）")
+
+
+@keys_app.command("list")
+def list_keys(issuer: Annotated[str, typer.Argument(help="发证方")]) -> None:
+    with cli_session() as session:
+        for key in service.issuer_keys(session, issuer):
+            state = "泄露" if key.compromised_from else ("已轮换" if key.retired_at else "使用中")
+            console.print(f"{key.public_key_multibase}  {state}  创建于 {key.created_at:%Y-%m-%d}")
+
+
+def _status_command(kind: str, done: str) -> Any:
+    def command(
+        number: Annotated[str, typer.Argument(help="证书编号")],
+        reason: Annotated[str, typer.Option("--reason", help="原因（记入状态历史）")],
+        type_text: TypeOption = None,
+        effective_on: Annotated[
+            datetime | None, typer.Option("--effective-on", formats=["%Y-%m-%d"], help="生效日期")
+        ] = None,
+    ) -> None:
+        def run() -> str:
+            with cli_session() as session:
+                certificate = _certificate(session, number, type_text)
+                service.change_status(
+                    session,
+                    certificate,
+                    kind=kind,
+                    reason=reason,
+                    actor="cli",
+                    effective_on=effective_on.date() if effective_on else date.today(),
+                    source="cli",
+                )
+                session.commit()
+                return certificate.number_display
+
+        console.print(f"证书 {_guarded(run)} {done}，状态列表已更新")
+
+    return command
+
+
+certificate_app.command("revoke", help="注销证书（不可恢复）")(_status_command("revoked", "已注销"))
+certificate_app.command("suspend", help="暂停证书")(_status_command("suspended", "已暂停"))
+certificate_app.command("reinstate", help="恢复被暂停的证书")(
+    _status_command("reinstated", "已恢复")
+)

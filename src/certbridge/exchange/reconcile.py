@@ -19,6 +19,7 @@ from certbridge.catalog import default_valid_until, load_catalog
 from certbridge.exchange.models import CertificateVersion
 from certbridge.exchange.rules import STATE_LABELS, CertificateRow, RowError
 from certbridge.identity import mask_id_number
+from certbridge.registry.hooks import notify_state_changed
 from certbridge.registry.models import Certificate, CertificateEvent, Person
 from certbridge.registry.sealing import seal
 from certbridge.registry.service import (
@@ -331,6 +332,7 @@ class Reconciler:
                 on = max(row.issued_on, self.today)
                 reason = f"导入时状态为{STATE_LABELS[row.state]}"
                 events.append(self._event(existing.id, kind, on, reason, source))
+                notify_state_changed(session, existing.id, row.state)
         if versions:
             session.execute(insert(CertificateVersion), versions)
         return events

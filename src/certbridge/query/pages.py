@@ -108,4 +108,5 @@ def verification_page(
         view = service.verify_token(session, token, today)
     except NotFound:
         return _render(request, "verify.html", {"missing": True}, 404)
-    return _render(request, "verify.html", {"view": view, "certificate": view.certificate})
+    context = {"view": view, "certificate": view.certificate, "token": token}
+    return _render(request, "verify.html", context)

@@ -13,6 +13,7 @@ from certbridge.catalog import CertificateType, default_valid_until, load_catalo
 from certbridge.catalog.numbers import normalize_number
 from certbridge.errors import InputError, NotFound
 from certbridge.identity import IdNumber, id_number_hash, keyed_hash, mask_id_number
+from certbridge.registry.hooks import notify_state_changed
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -244,8 +245,11 @@ def record_event(
         source=source,
     )
     session.add(event)
+    previous_state = certificate.state
     certificate.state = STATE_AFTER.get(kind, certificate.state)
     session.flush()
+    if certificate.state != previous_state:
+        notify_state_changed(session, certificate.id, certificate.state)
     return event
 
 

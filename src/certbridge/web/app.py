@@ -13,6 +13,7 @@ from certbridge.catalog import load_catalog
 from certbridge.config import Settings, get_settings
 from certbridge.credentials import api as credentials_api
 from certbridge.credentials import pages as credentials_pages
+from certbridge.credentials import service as credentials_service
 from certbridge.db import make_engine, make_session_factory
 from certbridge.exchange import api as exchange_api
 from certbridge.http.errors import install_error_handlers
@@ -24,6 +25,7 @@ from certbridge.query import pages as query_pages
 from certbridge.recognition import api as recognition_api
 from certbridge.recognition import pages as recognition_pages
 from certbridge.registry import api as registry_api
+from certbridge.registry.hooks import on_state_change
 from certbridge.registry.service import Keys
 
 HERE = Path(__file__).parent
@@ -33,6 +35,11 @@ DESCRIPTION = """一网通查：人社、应急管理、住建、市场监管颁
 Person queries are rate-limited per client (429 with Retry-After). A wrong name
 and a wrong number get the same 404. Write endpoints need `Authorization: Bearer <token>`
 (see `certbridge token create`)."""
+
+
+def register_hooks() -> None:
+    """Status changes anywhere in the registry flip the credential status-list bits."""
+    on_state_change(credentials_service.sync_status_bits)
 
 
 def warm_reference_data() -> None:
@@ -49,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
     )
     warm_reference_data()
+    register_hooks()
     engine = make_engine(settings.resolved_database_url)
     app.state.settings = settings
     app.state.engine = engine

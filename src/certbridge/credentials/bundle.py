@@ -1,0 +1,78 @@
+"""Offline bundles: a credential plus every document a verifier needs, and their reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from certbridge.credentials.documents import context_files, context_text
+
+MANIFEST = "manifest.json"
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def write_bundle(
+    directory: Path,
+    *,
+    credential: dict[str, Any],
+    base_url: str,
+    did_documents: dict[str, dict[str, Any]],
+    did_urls: dict[str, str],
+    status_lists: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """Write credential.json, contexts/, did/, status/ and manifest.json (URL -> file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for sub in ("contexts", "did", "status"):
+        (directory / sub).mkdir(exist_ok=True)
+    documents: dict[str, str] = {}
+    for url, file_name in context_files(base_url).items():
+        (directory / "contexts" / file_name).write_text(context_text(file_name), encoding="utf-8")
+        documents[url] = f"contexts/{file_name}"
+    for number, (did, document) in enumerate(sorted(did_documents.items()), start=1):
+        name = f"did/issuer-{number}.json"
+        _write_json(directory / name, document)
+        documents[did] = name
+        documents[did_urls[did]] = name
+    for number, (url, document) in enumerate(sorted(status_lists.items()), start=1):
+        name = f"status/list-{number}.json"
+        _write_json(directory / name, document)
+        documents[url] = name
+    _write_json(directory / "credential.json", credential)
+    manifest = {"credential": "credential.json", "documents": documents}
+    _write_json(directory / MANIFEST, manifest)
+    return manifest
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+class BundleResolver:
+    """Resolves DIDs and status lists from a bundle directory, never from the network."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory.resolve()
+        manifest = self._read(MANIFEST) or {}
+        documents = manifest.get("documents")
+        self.documents: dict[str, str] = documents if isinstance(documents, dict) else {}
+
+    def _read(self, relative: Any) -> dict[str, Any] | None:
+        if not isinstance(relative, str):
+            return None
+        path = (self.directory / relative).resolve()
+        if self.directory not in path.parents or not path.is_file():
+            return None  # never leave the bundle directory
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    def did_document(self, did: str) -> dict[str, Any] | None:
+        return self._read(self.documents.get(did))
+
+    def status_list_credential(self, url: str) -> dict[str, Any] | None:
+        return self._read(self.documents.get(url))
