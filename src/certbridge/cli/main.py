@@ -38,6 +38,12 @@ app.add_typer(
 # Status changes made from the command line flip credential status bits too.
 on_state_change(credentials_service.sync_status_bits)
 app.add_typer(recognition_cli.app, name="recognition", help="mutual recognition (互通互认)")
+app.command("recognize")(recognition_cli.recognize)
+app.command("recognize-batch")(recognition_cli.recognize_batch)
+policy_app = typer.Typer(help="mutual-recognition policy files", no_args_is_help=True)
+policy_app.command("check")(recognition_cli.policy_check)
+policy_app.command("show")(recognition_cli.policy_show)
+app.add_typer(policy_app, name="policy")
 
 
 @app.command()

@@ -1,5 +1,279 @@
-"""Commands of the recognition domain."""
+"""Commands of mutual recognition: evaluate a case, evaluate a scheme's holders, check policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from certbridge.catalog import load_catalog
+from certbridge.config import get_settings
+from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
+from certbridge.recognition import batch, service
+from certbridge.recognition.policy import (
+    EXEMPTION_LABELS,
+    PolicyDataError,
+    Rule,
+    check_policy,
+    default_policy_dir,
+    load_policy,
+)
+from certbridge.recognition.schemas import EvaluateRequest, RecognitionAnswer
+from certbridge.runtime import cli_session, err_console, fail, keys_from
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+
+def _as_of(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(InputError("recognition.as_of", "日期应为YYYY-MM-DD", field="as_of")) from None
+
+
+def _print_json(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def recognize(
+    input_file: Annotated[
+        Path | None,
+        typer.Option("--input", help="a JSON body as for POST /api/v1/recognition/evaluate"),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="持证人姓名（按登记证书评价）")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="拟报考的证书")] = None,
+    education: Annotated[str | None, typer.Option("--education", help="学历，如技工学校")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+    ] = None,
+) -> None:
+    """What certificates count for: a case from a JSON file (--input), or a registered holder
+    (--name --id-number). Prints the API's JSON."""
+    if (input_file is None) == (name is None or id_number is None):
+        raise fail(
+            InputError("recognition.mode", "请给出 --input 文件，或同时给出 --name 和 --id-number")
+        )
+    try:
+        if input_file is not None:
+            _print_json(_evaluate_file(input_file, _as_of(as_of)).model_dump_json(indent=2))
+            return
+        settings = get_settings()
+        with cli_session(settings) as session:
+            answer = service.recognition_for_person(
+                session,
+                name=name or "",
+                id_number=id_number or "",
+                as_of=_as_of(as_of),
+                keys=keys_from(settings),
+                target=target,
+                education=education,
+            )
+        _print_json(answer.model_dump_json(indent=2))
+    except InputError as exc:
+        raise fail(exc) from None
+    except NotFound:
+        err_console.print(f"[yellow]{NOT_FOUND_MESSAGE}[/yellow]")
+        raise typer.Exit(1) from None
+
+
+def _evaluate_file(path: Path, today: date) -> RecognitionAnswer:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError("recognition.input", f"无法读取JSON文件：{exc}", field="input") from None
+    try:
+        request = EvaluateRequest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            "request.invalid", f"{where}格式不正确（{first['msg']}）", field=where
+        ) from None
+    return service.evaluate_request(request, today)
+
+
+def recognize_batch(
+    scheme: Annotated[
+        str,
+        typer.Option("--scheme", help="scheme code, e.g. special_operation; 'all' for everyone"),
+    ],
+    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per holder")] = Path(
+        "recognition.jsonl"
+    ),
+    target: Annotated[
+        str | None, typer.Option("--target", help="拟报考的证书 (default: every target)")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="processes")] = 1,
+) -> None:
+    """Evaluate every holder of a scheme from the database; write one JSON line per holder
+    and a summary (<output>.summary.json) for planning exam capacity."""
+    catalog = load_catalog()
+    try:
+        scheme_code = None if scheme == "all" else catalog.scheme(scheme).code
+        target_type = service.resolve_target(target, catalog)
+    except InputError as exc:
+        raise fail(exc) from None
+    day = _as_of(as_of)
+    settings = get_settings()
+    with cli_session(settings):
+        pass  # migrate first, as every command does
+    started = time.perf_counter()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8") as out, _progress() as progress:
+        task = progress.add_task("互认评价", total=None)
+        totals = batch.run_batch(
+            settings.resolved_database_url,
+            scheme=scheme_code,
+            as_of=day,
+            target=target_type.code if target_type else None,
+            out=out,
+            workers=workers,
+            on_range=lambda _ids, persons: progress.advance(task, persons),
+        )
+    elapsed = time.perf_counter() - started
+    summary = output.with_suffix(output.suffix + ".summary.json")
+    batch.write_summary(totals, summary)
+    rate = totals.persons / elapsed if elapsed else 0.0
+    console.print(
+        f"{totals.persons} 名持证人、{totals.certificates} 张证书，用时 {elapsed:.1f} 秒"
+        f"（{rate:,.0f} 人/秒）→ {output}，汇总 {summary}"
+    )
+    _print_summary(totals)
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+def _print_summary(totals: batch.Totals) -> None:
+    table = Table(title="汇总")
+    table.add_column("结论")
+    table.add_column("人数", justify="right")
+    for key, count in sorted(totals.counts.items()):
+        table.add_row(key, str(count))
+    console.print(table)
+
+
+def policy_check(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="policy directory (default: CERTBRIDGE_POLICY_DIR or bundled)"),
+    ] = None,
+) -> None:
+    """Validate the policy files: unknown types, contradictions, missing citations."""
+    where = directory or default_policy_dir()
+    problems = check_policy(where)
+    if problems:
+        for problem in problems:
+            err_console.print(f"[red]✗[/red] {problem}")
+        err_console.print(f"[red]{len(problems)} 个问题[/red]（{where}）")
+        raise typer.Exit(1)
+    policy = load_policy(where)
+    console.print(
+        f"[green]✓[/green] {where}: {len(policy.rules)} 条规则、{len(policy.rows)} 行对应目录、"
+        f"{len(policy.documents)} 份文件，未发现问题"
+    )
+
+
+def policy_show(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+    ] = None,
+    province: Annotated[str | None, typer.Option("--province", help="2-digit code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """The rules in force on a date (national, or as they apply in one province)."""
+    day = _as_of(as_of)
+    try:
+        policy = load_policy()
+        province_code = service.check_province(province, load_catalog())
+    except PolicyDataError as exc:
+        raise fail(InputError("policy.invalid", "；".join(exc.problems[:5]))) from None
+    except InputError as exc:
+        raise fail(exc) from None
+    rules = policy.rules_in_force(day, province_code)
+    if as_json:
+        _print_json(json.dumps([_rule_json(r) for r in rules], ensure_ascii=False, indent=2))
+        return
+    title = f"{day} 有效的互认规则" + (f"（{province_code}）" if province_code else "（全国）")
+    table = Table(title=title, show_lines=True)
+    for column in ("编号", "类型", "内容", "出处", "有效期"):
+        table.add_column(column, overflow="fold")
+    for rule in rules:
+        until = str(rule.effective_until) if rule.effective_until else "—"
+        flag = "\n[yellow]未确认[/yellow]" if rule.unconfirmed else ""
+        table.add_row(
+            rule.id + flag,
+            rule.kind,
+            _describe(rule),
+            f"{rule.citation.title} {rule.citation.clause}\n[dim]{rule.citation.text}[/dim]",
+            f"{rule.effective_from} 至 {until}\n{rule.jurisdiction}",
+        )
+    console.print(table)
+
+
+def _describe(rule: Rule) -> str:
+    catalog = load_catalog()
+    if rule.kind == "exemption":
+        return "、".join(EXEMPTION_LABELS[c] for c in rule.exempt)
+    if rule.kind == "deemed_level":
+        names = "、".join(catalog.types[t].name_zh for t in rule.holding)
+        return f"{names} → 视同 {rule.occupation} {rule.level} 级，可申报 {rule.may_apply} 级"
+    if rule.kind == "one_exam":
+        return f"一试多证：{rule.awards_level} 级"
+    parts = [f"申报 {rule.level} 级"]
+    if rule.after_level:
+        parts.append(f"取得 {rule.after_level} 级后 {rule.years_after_level:g} 年")
+    if rule.years_in_trade:
+        parts.append(f"从业 {rule.years_in_trade:g} 年")
+    if rule.education:
+        parts.append("学历：" + "、".join(rule.education))
+    if rule.apprenticeship:
+        parts.append("学徒期满")
+    return "；".join(parts)
+
+
+def _rule_json(rule: Rule) -> dict[str, object]:
+    return {
+        "id": rule.id,
+        "kind": rule.kind,
+        "jurisdiction": rule.jurisdiction,
+        "effective_from": str(rule.effective_from),
+        "effective_until": str(rule.effective_until) if rule.effective_until else None,
+        "unconfirmed": rule.unconfirmed,
+        "description": _describe(rule),
+        "citation": {
+            "document": rule.citation.document,
+            "title": rule.citation.title,
+            "clause": rule.citation.clause,
+            "text": rule.citation.text,
+        },
+    }
+
+
+app.command("evaluate")(recognize)
+app.command("batch")(recognize_batch)
+app.command("policy-check")(policy_check)
+app.command("policy-show")(policy_show)

@@ -1,0 +1,80 @@
+"""Batch recognition throughput: persons per second, database read included.
+
+Usage (database made once with the demo generator, see docs/benchmarks_recognition.md):
+
+    CERTBRIDGE_DATA_DIR=bench/out/recognition .venv/bin/certbridge demo-data \\
+        --people 400000 --seed 1 --anchor 2026-11-29
+    .venv/bin/python bench/recognition_batch.py bench/out/recognition/certbridge.sqlite3
+
+Measures the batch path (SQLAlchemy Core pages ordered by person, memoised evaluator,
+1 and 2 worker processes) against the peer it replaces, the per-person ORM path that the
+API uses (load a person's certificates with their events, evaluate, build the answer),
+over a sample, and prints the ratio and the ratio to the 100,000 persons/s goal.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from certbridge.catalog import load_catalog
+from certbridge.db import make_engine
+from certbridge.recognition import batch, service
+from certbridge.recognition.engine import Profile, experience_from_certificates
+from certbridge.registry.models import Certificate
+
+AS_OF = date(2026, 11, 29)
+GOAL = 100_000
+SAMPLE = 5_000
+
+
+def batch_rate(url: str, workers: int) -> tuple[int, float]:
+    started = time.perf_counter()
+    totals = batch.run_batch(
+        url, scheme=None, as_of=AS_OF, target=None, out=io.StringIO(), workers=workers
+    )
+    return totals.persons, totals.persons / (time.perf_counter() - started)
+
+
+def orm_rate(url: str) -> tuple[int, float]:
+    """The peer: one person at a time through the ORM, as GET /api/v1/recognition does."""
+    engine = make_engine(url)
+    catalog = load_catalog()
+    started = time.perf_counter()
+    with Session(engine) as session:
+        for person_id in range(1, SAMPLE + 1):
+            certificates = session.scalars(
+                select(Certificate)
+                .where(Certificate.person_id == person_id)
+                .options(selectinload(Certificate.events), selectinload(Certificate.issuer))
+            ).all()
+            held = tuple(service.held_from_certificate(c, AS_OF, catalog) for c in certificates)
+            profile = Profile(held, AS_OF, experience_from_certificates(held, AS_OF))
+            service.answer(service.run(profile), experience_source="certificates")
+    engine.dispose()
+    return SAMPLE, SAMPLE / (time.perf_counter() - started)
+
+
+def main() -> None:
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/out/recognition/certbridge.sqlite3")
+    if not path.exists():
+        sys.exit(f"no database at {path}: see the usage in this file")
+    url = f"sqlite:///{path}"
+    _, peer = orm_rate(url)
+    print(f"peer  ORM per person (sample {SAMPLE:,}): {peer:>10,.0f} persons/s")
+    for workers in (1, 2):
+        persons, rate = batch_rate(url, workers)
+        print(
+            f"batch {workers} worker(s), {persons:,} persons: {rate:>10,.0f} persons/s"
+            f"  ({rate / peer:.1f}x peer, {rate / GOAL:.2f}x goal of {GOAL:,})"
+        )
+
+
+if __name__ == "__main__":
+    main()
