@@ -54,7 +54,12 @@ def test_bits_survive_encoding_and_decoding(indexes: set[int]) -> None:
 
 @pytest.mark.parametrize(
     "encoded",
-    ["", "zabc", "u!!!", "u" + base64.urlsafe_b64encode(gzip.compress(bytes(100), mtime=0)).decode()],
+    [
+        "",
+        "zabc",
+        "u!!!",
+        "u" + base64.urlsafe_b64encode(gzip.compress(bytes(100), mtime=0)).decode(),
+    ],
 )
 def test_bad_or_short_lists_are_refused(encoded: str) -> None:
     with pytest.raises(StatusListError):
