@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Executable, bindparam, select
+from sqlalchemy.orm import Session
 
 from certbridge.catalog import load_catalog
 from certbridge.errors import NOT_FOUND_MESSAGE, NotFound
@@ -25,7 +27,14 @@ from certbridge.query.schemas import (
     VerificationView,
 )
 from certbridge.registry.lifecycle import Event, status_on
-from certbridge.registry.models import Certificate, Person, VerificationToken
+from certbridge.registry.models import (
+    Certificate,
+    CertificateEvent,
+    Institution,
+    IssuingAuthority,
+    Person,
+    VerificationToken,
+)
 from certbridge.registry.service import (
     Keys,
     certificate_lookup_key,
@@ -42,13 +51,11 @@ def certificates_of_person(
     person = find_person(session, parsed, keys)
     if person is None or person.name != clean_name:
         raise NotFound
-    certificates = session.scalars(
-        _certificates_with_relations().where(Certificate.person_id == person.id)
-    ).all()
+    records = certificate_records(session, _BY_PERSON, person.id)
     return PersonCertificates(
         holder=HolderView(name=person.name, id_number_masked=person.id_masked),
         as_of=as_of,
-        certificates=sorted((certificate_view(c, as_of) for c in certificates), key=_display_order),
+        certificates=sorted((certificate_view(r, as_of) for r in records), key=_display_order),
     )
 
 
@@ -58,56 +65,124 @@ def certificate_by_number(
     """The certificate with this number (a 特种作业 card number may cover several 操作项目)."""
     clean_name = validate_name(name)
     check_number_shape(number)
-    certificates = session.scalars(
-        _certificates_with_relations()
-        .where(Certificate.number_key == certificate_lookup_key(number, keys))
-        .order_by(Certificate.id)
-    ).all()
-    if not certificates or certificates[0].person.name != clean_name:
+    records = certificate_records(session, _BY_NUMBER_KEY, certificate_lookup_key(number, keys))
+    if not records or records[0].holder_name != clean_name:
         raise NotFound
-    person = certificates[0].person
     return PersonCertificates(
-        holder=HolderView(name=person.name, id_number_masked=person.id_masked),
+        holder=HolderView(
+            name=records[0].holder_name, id_number_masked=records[0].holder_id_masked
+        ),
         as_of=as_of,
-        certificates=[certificate_view(c, as_of) for c in certificates],
+        certificates=[certificate_view(r, as_of) for r in records],
     )
 
 
-def _certificates_with_relations() -> Select[Certificate]:
-    return select(Certificate).options(
-        selectinload(Certificate.person),
-        selectinload(Certificate.issuer),
-        selectinload(Certificate.institution),
-        selectinload(Certificate.events),
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """A certificate with all that its view shows: holder, issuer, institution, history."""
+
+    institution: InstitutionRef | None
+    events: list[Event]
+    # The remaining fields in the order the query selects them.
+    number_display: str
+    scheme: str
+    type_code: str
+    occupation_code: str | None
+    level: int | None
+    issued_on: date
+    valid_until: date | None
+    holder_name: str
+    holder_id_masked: str
+    issuer_name: str
+    issuer_department: str
+    issuer_province: str
+
+
+# One row per event: a read is a single round trip whatever the number of certificates.
+_RECORD_QUERY = (
+    select(
+        Certificate.id,
+        Certificate.number_display,
+        Certificate.scheme,
+        Certificate.type_code,
+        Certificate.occupation_code,
+        Certificate.level,
+        Certificate.issued_on,
+        Certificate.valid_until,
+        Person.name,
+        Person.id_masked,
+        IssuingAuthority.name,
+        IssuingAuthority.department,
+        IssuingAuthority.province_code,
+        Institution.code,
+        Institution.name,
+        Institution.kind,
+        CertificateEvent.kind,
+        CertificateEvent.effective_on,
+        CertificateEvent.reason,
     )
+    .join(Person, Person.id == Certificate.person_id)
+    .join(IssuingAuthority, IssuingAuthority.id == Certificate.issuer_id)
+    .outerjoin(Institution, Institution.id == Certificate.institution_id)
+    .outerjoin(CertificateEvent, CertificateEvent.certificate_id == Certificate.id)
+    .order_by(Certificate.id, CertificateEvent.id)
+)
+
+
+# Statements built once; only the key changes from one request to the next.
+_BY_NUMBER_KEY = _RECORD_QUERY.where(Certificate.number_key == bindparam("key"))
+_BY_PERSON = _RECORD_QUERY.where(Certificate.person_id == bindparam("key"))
+_BY_ID = _RECORD_QUERY.where(Certificate.id == bindparam("key"))
+
+
+def certificate_records(
+    session: Session, statement: Executable, key: str | int
+) -> list[CertificateRecord]:
+    """The certificates that `statement` finds for `key`, in id order, each with its
+    events in recorded order. A plain Core read on the session's connection: no ORM
+    objects are needed to answer (pending changes are flushed first, as a query would)."""
+    session.flush()
+    records: dict[int, CertificateRecord] = {}
+    for row in session.connection().execute(statement, {"key": key}):
+        certificate_id, *fields, event_kind, event_on, event_reason = row
+        record = records.get(certificate_id)
+        if record is None:
+            record = records[certificate_id] = _record(fields)
+        if event_kind is not None:
+            record.events.append(Event(event_kind, event_on, event_reason))
+    return list(records.values())
+
+
+def _record(fields: Sequence[Any]) -> CertificateRecord:
+    *certificate, institution_code, institution_name, institution_kind = fields
+    institution = (
+        None
+        if institution_code is None
+        else InstitutionRef(code=institution_code, name=institution_name, kind=institution_kind)
+    )
+    return CertificateRecord(institution, [], *certificate)
 
 
 def _display_order(view: CertificateView) -> tuple[int, date]:
     return (0 if view.status.counts else 1, view.issued_on)
 
 
-def certificate_view(certificate: Certificate, as_of: date) -> CertificateView:
+def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
     catalog = load_catalog()
-    scheme = catalog.scheme(certificate.scheme)
-    cert_type = catalog.types[certificate.type_code]
+    scheme = catalog.scheme(record.scheme)
+    cert_type = catalog.types[record.type_code]
     status = status_on(
         scheme.validity,
-        issued=certificate.issued_on,
-        valid_until=certificate.valid_until,
-        events=[Event(e.kind, e.effective_on, e.reason) for e in certificate.events],
+        issued=record.issued_on,
+        valid_until=record.valid_until,
+        events=record.events,
         as_of=as_of,
         review_label=scheme.validity.review_kind_zh,
     )
-    occupation = (
-        catalog.occupations.get(certificate.occupation_code)
-        if certificate.occupation_code
-        else None
-    )
-    level = catalog.levels[certificate.level] if certificate.level else None
-    issuer = certificate.issuer
-    institution = certificate.institution
+    occupation = catalog.occupations.get(record.occupation_code) if record.occupation_code else None
+    level = catalog.levels[record.level] if record.level else None
     return CertificateView(
-        number=certificate.number_display,
+        number=record.number_display,
         scheme=NamedCode(code=scheme.code, name=scheme.name_zh),
         type=NamedCode(code=cert_type.code, name=cert_type.name_zh),
         occupation=NamedCode(code=occupation.code, name=occupation.name_zh) if occupation else None,
@@ -118,20 +193,17 @@ def certificate_view(certificate: Certificate, as_of: date) -> CertificateView:
             else None
         ),
         issuer=IssuerView(
-            name=issuer.name,
+            name=record.issuer_name,
             department=NamedCode(
-                code=issuer.department, name=catalog.departments[issuer.department].short_zh
+                code=record.issuer_department,
+                name=catalog.departments[record.issuer_department].short_zh,
             ),
             province=NamedCode(
-                code=issuer.province_code, name=province_name(issuer.province_code) or ""
+                code=record.issuer_province, name=province_name(record.issuer_province) or ""
             ),
         ),
-        institution=(
-            InstitutionRef(code=institution.code, name=institution.name, kind=institution.kind)
-            if institution
-            else None
-        ),
-        issued_on=certificate.issued_on,
+        institution=record.institution,
+        issued_on=record.issued_on,
         valid_until=status.valid_until,
         status=StatusView(
             code=status.code,
@@ -181,23 +253,23 @@ def verify_token(session: Session, token: str, as_of: date) -> VerificationView:
     )
     if found is None:
         raise NotFound
-    certificate = session.scalar(
-        _certificates_with_relations().where(Certificate.id == found.certificate_id)
-    )
-    if certificate is None:
+    records = certificate_records(session, _BY_ID, found.certificate_id)
+    if not records:
         raise NotFound
     return VerificationView(
-        holder_name_masked=mask_name(certificate.person.name),
+        holder_name_masked=mask_name(records[0].holder_name),
         as_of=as_of,
-        certificate=certificate_view(certificate, as_of),
+        certificate=certificate_view(records[0], as_of),
     )
 
 
 __all__ = [
     "NOT_FOUND_MESSAGE",
+    "CertificateRecord",
     "NotFound",
     "Person",
     "certificate_by_number",
+    "certificate_records",
     "certificate_view",
     "certificates_of_person",
     "issue_verification_token",
