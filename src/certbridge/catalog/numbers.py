@@ -37,7 +37,7 @@ class NumberInfo:
 def normalize_number(number: str) -> str:
     """Full-width -> half-width (NFKC), no whitespace, upper case."""
     folded = unicodedata.normalize("NFKC", number)
-    return "".join(ch for ch in folded if not ch.isspace()).upper()
+    return "".join(folded.split()).upper()
 
 
 def validate_number(scheme_code: str, number: str) -> NumberInfo:

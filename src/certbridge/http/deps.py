@@ -41,12 +41,13 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_keys(request: Request) -> Keys:
+# The cheap dependencies are async: a sync one costs a thread hand-off per request.
+async def get_keys(request: Request) -> Keys:
     keys: Keys = request.app.state.keys
     return keys
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -59,14 +60,14 @@ def client_id(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_person_queries(request: Request) -> None:
+async def limit_person_queries(request: Request) -> None:
     limiter: RateLimiter = request.app.state.limiter
     wait = limiter.check(client_id(request))
     if wait > 0:
         raise RateLimited(wait)
 
 
-def today() -> date:
+async def today() -> date:
     return date.today()
 
 

@@ -7,6 +7,7 @@ one purpose never equals its hash for another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -19,12 +20,17 @@ _CANONICAL_ID: Final = re.compile(r"\d{17}[\dX]", re.ASCII)
 
 def keyed_hash(value: str, key: bytes, *, purpose: str) -> str:
     """Hex HMAC-SHA256 of the UTF-8 value under a sub-key derived from key and purpose."""
+    return hmac.digest(_sub_key(key, purpose), value.encode(), hashlib.sha256).hex()
+
+
+@functools.lru_cache(maxsize=64)
+def _sub_key(key: bytes, purpose: str) -> bytes:
+    # Derived once per (key, purpose): every lookup would otherwise pay a second HMAC.
     if len(key) < MIN_KEY_BYTES:
         raise ValueError(f"hash key must be at least {MIN_KEY_BYTES} bytes")
     if not purpose:
         raise ValueError("purpose must not be empty")
-    sub_key = hmac.digest(key, b"certbridge keyed hash/" + purpose.encode(), hashlib.sha256)
-    return hmac.new(sub_key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, b"certbridge keyed hash/" + purpose.encode(), hashlib.sha256)
 
 
 def id_number_hash(canonical: str, key: bytes) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from certbridge.auth.service import Principal
@@ -17,9 +17,6 @@ from certbridge.http.deps import (
     SessionDep,
     SettingsDep,
     TodayDep,
-    get_keys,
-    limit_person_queries,
-    today,
 )
 from certbridge.http.schemas import ErrorResponse
 from certbridge.query import service
@@ -71,33 +68,28 @@ def list_certificates(
 _LOOKUP_THREADS = anyio.CapacityLimiter(4)
 
 
-async def _limit_person_queries(request: Request) -> None:
-    """The per-client limit, checked on the event loop: it does no I/O, and a sync
-    dependency would cost a thread hand-off per request."""
-    limit_person_queries(request)
-
-
 @router.get(
     "/certificates/{number}",
     response_model=PersonCertificates,
     responses=ERRORS,
-    dependencies=[Depends(_limit_person_queries)],
+    dependencies=[PersonQueryLimit],
 )
-async def get_certificate(request: Request, number: str, name: NameParam) -> PersonCertificates:
+async def get_certificate(
+    request: Request, keys: KeysDep, as_of: TodayDep, number: str, name: NameParam
+) -> PersonCertificates:
     """One certificate by its number; the holder's name must match.
 
     A 特种作业 card number (T + ID number) may cover several 操作项目: all are listed."""
-    keys, as_of = get_keys(request), today()
+    reader: service.RecordReader = request.app.state.record_reader
 
     def lookup() -> PersonCertificates:
-        with request.app.state.session_factory() as session:
-            return service.certificate_by_number(
-                session, number=number, name=name, as_of=as_of, keys=keys
-            )
+        return service.certificate_by_number(
+            reader, number=number, name=name, as_of=as_of, keys=keys
+        )
 
     if request.app.state.engine.dialect.name == "sqlite":
         # An in-process read of a few cached pages: cheaper than a thread hand-off,
-        # which under load mostly buys contention for the GIL (1.8x the throughput).
+        # which under load mostly buys contention for the GIL.
         return lookup()
     return await anyio.to_thread.run_sync(lookup, limiter=_LOOKUP_THREADS)
 

@@ -22,6 +22,7 @@ from certbridge.http.ratelimit import RateLimiter
 from certbridge.identity import is_known_address_code
 from certbridge.query import api as query_api
 from certbridge.query import pages as query_pages
+from certbridge.query.service import RecordReader
 from certbridge.recognition import api as recognition_api
 from certbridge.recognition import pages as recognition_pages
 from certbridge.registry import api as registry_api
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.record_reader = RecordReader(engine)
     app.state.keys = Keys(settings.hash_key_bytes, settings.seal_key_bytes)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
