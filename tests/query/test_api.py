@@ -152,6 +152,20 @@ def test_person_queries_over_the_limit_get_429_with_retry_after(settings, electr
     assert refused.json()["error"]["code"] == "rate_limited"
 
 
+def test_queries_by_number_share_the_same_per_client_limit(settings, electrician) -> None:  # type: ignore[no-untyped-def]
+    from certbridge.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 2}))
+    number = electrician["numbers"]["skill"]
+    with TestClient(app) as limited:
+        codes = [
+            limited.get(f"/api/v1/certificates/{number}", params={"name": "王小明"}).status_code
+            for _ in range(3)
+        ]
+    app.state.engine.dispose()
+    assert codes == [404, 404, 429]
+
+
 def test_status_reflects_suspension_from_the_event_history(
     client: TestClient, registry, session: Session
 ) -> None:  # type: ignore[no-untyped-def]

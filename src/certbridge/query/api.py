@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from certbridge.auth.service import Principal
@@ -17,6 +18,7 @@ from certbridge.http.deps import (
     SessionDep,
     SettingsDep,
     TodayDep,
+    limit_person_queries,
 )
 from certbridge.http.schemas import ErrorResponse
 from certbridge.query import service
@@ -27,7 +29,7 @@ from certbridge.query.schemas import (
     VerificationView,
 )
 from certbridge.registry.models import Certificate
-from certbridge.registry.service import certificate_for_change, check_number_shape
+from certbridge.registry.service import Keys, certificate_for_change, check_number_shape
 
 router = APIRouter(prefix="/api/v1", tags=["一网通查"])
 
@@ -68,24 +70,25 @@ def list_certificates(
 _LOOKUP_THREADS = anyio.CapacityLimiter(4)
 
 
-@router.get(
-    "/certificates/{number}",
-    response_model=PersonCertificates,
-    responses=ERRORS,
-    dependencies=[PersonQueryLimit],
-)
-async def get_certificate(
-    request: Request, keys: KeysDep, as_of: TodayDep, number: str, name: NameParam
-) -> PersonCertificates:
+@router.get("/certificates/{number}", response_model=PersonCertificates, responses=ERRORS)
+async def get_certificate(request: Request, number: str, name: NameParam) -> Response:
     """One certificate by its number; the holder's name must match.
 
     A 特种作业 card number (T + ID number) may cover several 操作项目: all are listed."""
+    # The hot path of the API: the rate limit, keys and date are taken here rather than
+    # as injected dependencies, whose resolution cost a fifth of each request (profiled).
+    await limit_person_queries(request)
     reader: service.RecordReader = request.app.state.record_reader
+    keys: Keys = request.app.state.keys
+    as_of = date.today()
 
-    def lookup() -> PersonCertificates:
-        return service.certificate_by_number(
+    def lookup() -> Response:
+        answer = service.certificate_by_number(
             reader, number=number, name=name, as_of=as_of, keys=keys
         )
+        # The answer is a validated PersonCertificates already: serialise it once here
+        # instead of letting the framework validate and serialise it again.
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     if request.app.state.engine.dialect.name == "sqlite":
         # An in-process read of a few cached pages: cheaper than a thread hand-off,
