@@ -1,6 +1,6 @@
 """Batch recognition throughput: persons per second, database read included.
 
-Usage (database made once with the demo generator, see docs/benchmarks_recognition.md):
+Usage (database made once with the demo generator, see docs/benchmarks.md):
 
     CERTBRIDGE_DATA_DIR=bench/out/recognition .venv/bin/certbridge demo-data \\
         --people 400000 --seed 1 --anchor 2026-11-29
