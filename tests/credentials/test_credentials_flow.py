@@ -359,3 +359,29 @@ def test_a_department_revoking_through_the_registry_api_flips_the_bit(
     )
     assert response.status_code == 200
     assert verify(client, credential)["failed_check"] == "status"
+
+
+def test_valid_until_follows_the_extension_a_review_gave(
+    client: TestClient, registry, session: Session, issuance: service.Issuance
+) -> None:  # type: ignore[no-untyped-def]
+    from certbridge.registry.service import record_event
+
+    issued = date.today() - timedelta(days=2 * 365 + 200)
+    person, id_number = registry.person("高建军")
+    certificate, _ = registry.certificate(person, id_number, "建筑电工", issued=issued)
+    printed = certificate.valid_until
+    assert printed is not None
+    record_event(
+        session,
+        certificate,
+        kind="reviewed",
+        effective_on=printed - timedelta(days=30),
+        actor="test",
+        reason="延期复核合格",
+    )
+    session.commit()
+    credential = issue(session, issuance, certificate)
+    from certbridge.catalog import add_years
+
+    assert credential["validUntil"].startswith(str(add_years(printed, 2)))
+    assert verify(client, credential)["failed_check"] is None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from certbridge.catalog import load_catalog
+from certbridge.registry.lifecycle import Event, status_on
 from certbridge.registry.models import Certificate
 
 ID_KIND_LABELS = {
@@ -81,7 +82,20 @@ def issuer_of(certificate: Certificate) -> IssuerRef:
     return IssuerRef(slug=f"{authority.department}-{authority.province_code}", name=authority.name)
 
 
-def printed_fields(certificate: Certificate) -> PrintedFields:
+def effective_valid_until(certificate: Certificate, as_of: date) -> date | None:
+    """The expiry in force on `as_of`: 复审/延期复核 on record extend the printed date."""
+    scheme = load_catalog().scheme(certificate.scheme)
+    status = status_on(
+        scheme.validity,
+        issued=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        events=[Event(e.kind, e.effective_on, e.reason) for e in certificate.events],
+        as_of=as_of,
+    )
+    return status.valid_until or certificate.valid_until
+
+
+def printed_fields(certificate: Certificate, as_of: date | None = None) -> PrintedFields:
     catalog = load_catalog()
     scheme = catalog.scheme(certificate.scheme)
     cert_type = catalog.types[certificate.type_code]
@@ -111,5 +125,5 @@ def printed_fields(certificate: Certificate) -> PrintedFields:
         institution_code=institution.code if institution else None,
         authority_name=certificate.issuer.name,
         issued_on=certificate.issued_on,
-        valid_until=certificate.valid_until,
+        valid_until=effective_valid_until(certificate, as_of or date.today()),
     )
