@@ -79,46 +79,48 @@ def _seed_holder(settings: Settings) -> str:
     return id_number
 
 
-def test_a_person_fills_the_query_form_and_reads_their_certificates(
-    served: tuple[str, Settings],
-) -> None:
+def _submit_person_form(base_url: str, name: str, id_number: str) -> dict[str, str]:
+    """Fill and send the person form in chromium; what the next page shows."""
     from playwright.sync_api import sync_playwright
 
-    base_url, settings = served
-    id_number = _seed_holder(settings)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(base_url + "/")
-        page.fill("#person-form input[name=name]", "王建华")
+        page.fill("#person-form input[name=name]", name)
         page.fill("#person-form input[name=id_number]", id_number)
         page.click("#person-form button[type=submit]")
-        page.wait_for_selector("#certificate-count")
-        count = page.inner_text("#certificate-count")
-        holder = page.inner_text("#holder-name")
-        body = page.content()
+        page.wait_for_selector("#certificate-count, [role=alert]")
+        shown = {"body": page.content()}
+        for key, selector in (
+            ("count", "#certificate-count"),
+            ("holder", "#holder-name"),
+            ("alert", "[role=alert]"),
+        ):
+            element = page.query_selector(selector)
+            shown[key] = element.inner_text() if element else ""
         browser.close()
-    assert count == "2"
-    assert holder == "王建华"
-    assert "低压电工作业" in body
-    assert "四级/中级工" in body
-    assert id_number not in body
+    return shown
+
+
+def test_a_person_fills_the_query_form_and_reads_their_certificates(
+    served: tuple[str, Settings],
+) -> None:
+    base_url, settings = served
+    id_number = _seed_holder(settings)
+    shown = _submit_person_form(base_url, "王建华", id_number)
+    assert shown["count"] == "2"
+    assert shown["holder"] == "王建华"
+    assert "低压电工作业" in shown["body"]
+    assert "四级/中级工" in shown["body"]
+    assert id_number not in shown["body"]
 
 
 def test_a_wrong_name_in_the_form_reads_a_plain_chinese_refusal(
     served: tuple[str, Settings],
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     base_url, settings = served
     id_number = _seed_holder(settings)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(base_url + "/")
-        page.fill("#person-form input[name=name]", "王建国")
-        page.fill("#person-form input[name=id_number]", id_number)
-        page.click("#person-form button[type=submit]")
-        alert = page.inner_text("[role=alert]")
-        browser.close()
-    assert "未查询到匹配的证书信息" in alert
+    shown = _submit_person_form(base_url, "王建国", id_number)
+    assert "未查询到匹配的证书信息" in shown["alert"]
+    assert shown["count"] == ""

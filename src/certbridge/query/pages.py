@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -12,6 +13,7 @@ from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, TodayDep
 from certbridge.identity import PROVINCES
 from certbridge.query import service
 from certbridge.query.institutions import search_institutions
+from certbridge.query.schemas import PersonCertificates
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +37,18 @@ def _form_error(request: Request, exc: Exception, name: str, mode: str) -> Respo
     return _render(request, "index.html", context, status)
 
 
+def _results_page(
+    request: Request, query: Callable[[], PersonCertificates], name: str, mode: str
+) -> Response:
+    """The results page, or the form again with the refusal (never the ID number)."""
+    try:
+        answer = query()
+    except (InputError, NotFound) as exc:
+        return _form_error(request, exc, name, mode)
+    context = {"holder": answer.holder, "as_of": answer.as_of, "certificates": answer.certificates}
+    return _render(request, "results.html", context)
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> Response:
     return _render(request, "index.html", {"mode": "person"})
@@ -49,16 +63,13 @@ def query_person(
     name: Annotated[str, Form(max_length=50)] = "",
     id_number: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    try:
-        answer = service.certificates_of_person(
-            session, name=name, id_number=id_number, as_of=today, keys=keys
-        )
-    except (InputError, NotFound) as exc:
-        return _form_error(request, exc, name, "person")
-    return _render(
+    return _results_page(
         request,
-        "results.html",
-        {"holder": answer.holder, "as_of": answer.as_of, "certificates": answer.certificates},
+        lambda: service.certificates_of_person(
+            session, name=name, id_number=id_number, as_of=today, keys=keys
+        ),
+        name,
+        "person",
     )
 
 
@@ -71,16 +82,13 @@ def query_certificate(
     number: Annotated[str, Form(max_length=40)] = "",
     name: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
-    try:
-        answer = service.certificate_by_number(
-            session, number=number, name=name, as_of=today, keys=keys
-        )
-    except (InputError, NotFound) as exc:
-        return _form_error(request, exc, name, "number")
-    return _render(
+    return _results_page(
         request,
-        "results.html",
-        {"holder": answer.holder, "as_of": answer.as_of, "certificates": answer.certificates},
+        lambda: service.certificate_by_number(
+            session, number=number, name=name, as_of=today, keys=keys
+        ),
+        name,
+        "number",
     )
 
 
