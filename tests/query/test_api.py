@@ -363,3 +363,18 @@ def test_the_openapi_schema_documents_every_query_endpoint(client: TestClient) -
         schema["paths"]
     )
     json.dumps(schema)
+
+
+def test_the_access_log_keeps_a_certificate_number_that_is_not_an_id_number(
+    client: TestClient, electrician, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.INFO, logger="certbridge.access")
+    number = electrician["numbers"]["mohurd"]
+    client.get(f"/api/v1/certificates/{number}", params={"name": electrician["name"]})
+    from certbridge.http.logging import MaskIdNumbers
+
+    [record] = [r for r in caplog.records if r.name == "certbridge.access"]
+    MaskIdNumbers().filter(record)  # what the production handler applies
+    line = record.getMessage()
+    assert line.startswith("GET 200 ")
+    assert line.endswith(f"/api/v1/certificates/{number}")

@@ -51,10 +51,12 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             if access_log.isEnabledFor(logging.INFO):
+                # The path goes last: digits after it (the status) would otherwise join a
+                # number at its end into something the ID-number mask takes for one.
                 access_log.info(
-                    "%s %s %s %.1fms",
+                    "%s %s %.1fms %s",
                     scope["method"],
-                    mask_text_id_numbers(scope["path"]),
                     status_holder["status"],
                     (time.perf_counter() - started) * 1000,
+                    mask_text_id_numbers(scope["path"]),
                 )
