@@ -237,6 +237,16 @@ _engines: dict[str, Engine] = {}
 _memos: dict[tuple[date, str | None], Memo] = {}
 
 
+def reset_caches() -> None:
+    """Forget per-process memos and statuses. Forked workers inherit the parent's caches,
+    so a measurement that follows another in the same process must start from here."""
+    _memos.clear()
+    _status.cache_clear()
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
 def run_job(job: Job) -> tuple[str, Totals]:
     """One person-id range: its JSON lines and its totals."""
     engine = _engines.get(job.url)
