@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
@@ -52,17 +52,29 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def client_id(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    forwarded = request.headers.get("x-forwarded-for")
-    if settings.trust_forwarded_for and forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "unknown"
+def client_host(
+    settings: Settings, headers: Iterable[tuple[bytes, bytes]], client: Sequence[Any] | None
+) -> str:
+    """Who a request counts against: the peer, or the first X-Forwarded-For hop when the
+    deployment says a trusted proxy sets it. Works on raw ASGI headers (query.fastpath)."""
+    if settings.trust_forwarded_for:
+        for key, value in headers:
+            if key.lower() == b"x-forwarded-for" and value:
+                return value.decode("latin-1").split(",")[0].strip()
+    return str(client[0]) if client else "unknown"
+
+
+def rate_limited_message(limited: RateLimited) -> str:
+    return f"查询过于频繁，请{limited.retry_after}秒后再试"
 
 
 async def limit_person_queries(request: Request) -> None:
     limiter: RateLimiter = request.app.state.limiter
-    wait = limiter.check(client_id(request))
+    wait = limiter.check(
+        client_host(
+            request.app.state.settings, request.scope["headers"], request.scope.get("client")
+        )
+    )
     if wait > 0:
         raise RateLimited(wait)
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
-from certbridge.http.deps import Forbidden, RateLimited, Unauthorized
+from certbridge.http.deps import Forbidden, RateLimited, Unauthorized, rate_limited_message
 
 log = logging.getLogger("certbridge.http")
 
@@ -79,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
             request,
             429,
             "rate_limited",
-            f"查询过于频繁，请{exc.retry_after}秒后再试",
+            rate_limited_message(exc),
             headers={"Retry-After": str(exc.retry_after)},
         )
 

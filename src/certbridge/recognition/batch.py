@@ -8,17 +8,21 @@ over worker processes. Each person gives one compact JSON line; the totals are s
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import multiprocessing
+import operator
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy import Engine, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
@@ -74,28 +78,19 @@ def person_ranges(engine: Engine, size: int = RANGE_SIZE) -> list[tuple[int, int
     return [(start, min(start + size, high + 1)) for start in range(low, high + 1, size)]
 
 
-def _query(scheme: str | None, low: int, high: int) -> Any:
-    c, e, i = _certificates.c, _events.c, _issuers.c
+_LOW: BindParameter[int] = bindparam("low")
+_HIGH: BindParameter[int] = bindparam("high")
+
+
+def _certificate_query(scheme: str | None) -> Any:
+    """One row per certificate, in person order (the person_id index gives that order)."""
+    c, i = _certificates.c, _issuers.c
     query = (
-        select(
-            c.person_id,
-            c.id,
-            c.type_code,
-            c.scheme,
-            c.level,
-            c.issued_on,
-            c.valid_until,
-            i.province_code,
-            e.kind,
-            e.effective_on,
-        )
-        .select_from(
-            _certificates.join(_issuers, i.id == c.issuer_id).outerjoin(
-                _events, and_(e.certificate_id == c.id, e.kind != "issued")
-            )
-        )
-        .where(c.person_id >= low, c.person_id < high)
-        .order_by(c.person_id, c.id, e.effective_on, e.id)
+        select(c.person_id, c.type_code, c.scheme, c.level, c.issued_on, c.valid_until, c.id)
+        .add_columns(i.province_code)
+        .select_from(_certificates.join(_issuers, i.id == c.issuer_id))
+        .where(c.person_id >= _LOW, c.person_id < _HIGH)
+        .order_by(c.person_id, c.id)
     )
     if scheme is not None:
         other = aliased(_certificates)
@@ -105,51 +100,65 @@ def _query(scheme: str | None, low: int, high: int) -> Any:
     return query
 
 
-@functools.lru_cache(maxsize=65_536)
-def _status(
-    scheme: str, issued: date, valid_until: date | None, events: tuple[Event, ...], as_of: date
-) -> tuple[str, date | None]:
-    status = status_on(
-        load_catalog().schemes[scheme].validity,
-        issued=issued,
-        valid_until=valid_until,
-        events=events,
-        as_of=as_of,
+def _event_query() -> Any:
+    """The status events of the range's certificates (few: most certificates have none)."""
+    c, e = _certificates.c, _events.c
+    return (
+        select(e.certificate_id, e.kind, e.effective_on)
+        .select_from(_events.join(_certificates, c.id == e.certificate_id))
+        .where(c.person_id >= _LOW, c.person_id < _HIGH, e.kind != "issued")
+        .order_by(e.certificate_id, e.effective_on, e.id)
     )
-    return status.code, status.valid_until
 
 
-def _held(row: Sequence[Any], events: tuple[Event, ...], as_of: date) -> Held:
-    _person, _id, type_code, scheme, level, issued, valid_until, province = row[:8]
-    if not events and valid_until is None:
-        # 人社 certificates: no expiry, no status history beyond issue.
-        code, until = ("valid" if issued <= as_of else "not_issued"), None
-    else:
-        code, until = _status(scheme, issued, valid_until, events, as_of)
-    return Held(type_code, level, issued, until, code, province=province)
+def _compile(statement: Any, engine: Engine) -> SQLCompiler:
+    compiled = statement.compile(dialect=engine.dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled
 
 
-def _people(rows: Iterator[Sequence[Any]], as_of: date) -> Iterator[tuple[int, list[Held]]]:
-    """Group ordered rows (certificate × event) into persons with their certificates."""
-    person: int | None = None
-    held: list[Held] = []
-    current: Sequence[Any] | None = None
-    events: list[Event] = []
-    for row in rows:
-        if current is not None and row[1] != current[1]:
-            held.append(_held(current, tuple(events), as_of))
-            events = []
-            if row[0] != person:
-                yield person or 0, held
-                held = []
-        if current is None or row[0] != person:
-            person = row[0]
-        current = row
-        if row[8] is not None:
-            events.append(Event(row[8], row[9]))
-    if current is not None:
-        held.append(_held(current, tuple(events), as_of))
-        yield person or 0, held
+class RangeReader:
+    """Reads a person-id range with plain DBAPI cursors: the statements are compiled once
+    for the dialect, and SQLite's text dates are parsed once per distinct value."""
+
+    def __init__(self, engine: Engine, scheme: str | None) -> None:
+        self.engine = engine
+        self._certificates = _compile(_certificate_query(scheme), engine)
+        self._events = _compile(_event_query(), engine)
+        self._dates: dict[Any, date] = {}
+
+    def read(self, low: int, high: int) -> tuple[list[Any], dict[int, tuple[Event, ...]]]:
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            events: dict[int, list[Event]] = {}
+            for certificate_id, kind, effective_on in self._run(cursor, self._events, low, high):
+                events.setdefault(certificate_id, []).append(
+                    Event(kind, self.to_date(effective_on))
+                )
+            rows = self._run(cursor, self._certificates, low, high)
+            cursor.close()
+        finally:
+            connection.close()
+        return rows, {k: tuple(v) for k, v in events.items()}
+
+    @staticmethod
+    def _run(cursor: Any, compiled: SQLCompiler, low: int, high: int) -> list[Any]:
+        values = compiled.construct_params({"low": low, "high": high}) or {}
+        params: Any = values
+        if compiled.positional:
+            params = tuple(values[name] for name in compiled.positiontup or ())
+        cursor.execute(compiled.string, params)
+        rows: list[Any] = cursor.fetchall()
+        return rows
+
+    def to_date(self, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        found = self._dates.get(value)
+        if found is None:
+            found = self._dates[value] = date.fromisoformat(value)
+        return found
 
 
 def summarize(
@@ -183,39 +192,125 @@ def summarize(
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))[1:], keys
 
 
+# A certificate row of the batch query: person, type, scheme, level, issued, valid until,
+# certificate id, issuing province. Dates are whatever the driver returns (text on SQLite).
+Row = Sequence[Any]
+
+
 class Memo:
     """Answers by signature: persons whose certificates agree on type, level, standing and
     tenth of a year held get the same answer, so it is computed once.
 
     The evaluator reads dates only through whole tenths of years held (thresholds are whole
     years, shortfalls are shown rounded up to 0.1 year), and a province only matters when
-    the policy has a provision for it."""
+    the policy has a provision for it. Statuses and tenths are memoised too, by the raw
+    column values, so a person whose answer is known costs a few dictionary look-ups."""
 
-    def __init__(self, policy: Policy, as_of: date, target: str | None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        as_of: date,
+        target: str | None,
+        to_date: Callable[[Any], date] = lambda value: value,
+    ) -> None:
         self.as_of, self.target = as_of, target
         self.provinces = policy.provinces_with_provisions()
         self.answers: dict[tuple[object, ...], tuple[str, list[str]]] = {}
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
+        self._to_date = to_date
+        self._statuses: dict[tuple[Any, ...], tuple[str, date | None, bool]] = {}
+        self._tenths: dict[Any, int] = {}
 
     def answer(self, held: list[Held]) -> tuple[str | None, str, list[str]]:
-        as_of, relevant, cap = self.as_of, self.relevant, self.cap
-        signature = []
-        provinces = set()
+        """The answer for certificates already seen as Held (the reference path)."""
+        signature, provinces = [], set()
         for h in held:
-            counts = standing(h, as_of)[0]
+            counts = standing(h, self.as_of)[0]
             if counts and h.province:
                 provinces.add(h.province)
-            if h.type_code not in relevant:
-                continue  # no rule reads it, and its occupation has no 申报条件
-            tenths = min(int(years_between(h.issued, as_of) * 10), cap) if h.issued <= as_of else -1
-            signature.append((h.type_code, h.level, counts, h.status == "revoked", tenths))
-        province = provinces.pop() if len(provinces) == 1 else None
-        key = (province if province in self.provinces else None, *sorted(signature))
+            if h.type_code in self.relevant:
+                signature.append(
+                    (h.type_code, h.level, counts, h.status == "revoked", self.tenths(h.issued))
+                )
+        province, key = self._key(signature, provinces)
         found = self.answers.get(key)
         if found is None:
-            found = self.answers[key] = summarize(held, as_of, self.target, self._compiled)
+            found = self.answers[key] = summarize(held, self.as_of, self.target, self._compiled)
         return province, found[0], found[1]
+
+    def answer_rows(
+        self, rows: list[Row], events: Mapping[int, tuple[Event, ...]]
+    ) -> tuple[str | None, tuple[object, ...]]:
+        """One person's province and answer key, straight from the rows; the answer is
+        `self.answers[key]`. Held objects are only built when the key is new."""
+        signature, provinces = [], set()
+        relevant, statuses = self.relevant, self._statuses
+        for _person, type_code, scheme, level, issued, valid_until, cid, province in rows:
+            status_key = (scheme, issued, valid_until, events.get(cid, ()))
+            code, _until, counts = statuses.get(status_key) or self._status(*status_key)
+            if counts and province:
+                provinces.add(province)
+            if type_code in relevant:
+                tenths = self._tenths.get(issued)
+                if tenths is None:
+                    tenths = self.tenths(issued)
+                signature.append((type_code, level, counts, code == "revoked", tenths))
+        province, key = self._key(signature, provinces)
+        if key not in self.answers:
+            self.answers[key] = summarize(
+                self._held(rows, events), self.as_of, self.target, self._compiled
+            )
+        return province, key
+
+    def _key(
+        self, signature: list[tuple[Any, ...]], provinces: set[str]
+    ) -> tuple[str | None, tuple[object, ...]]:
+        province = provinces.pop() if len(provinces) == 1 else None
+        return province, (province if province in self.provinces else None, *sorted(signature))
+
+    def _status(
+        self, scheme: str, issued: Any, valid_until: Any, events: tuple[Event, ...]
+    ) -> tuple[str, date | None, bool]:
+        day, until = (
+            self._to_date(issued),
+            None if valid_until is None else self._to_date(valid_until),
+        )
+        status = status_on(
+            load_catalog().schemes[scheme].validity,
+            issued=day,
+            valid_until=until,
+            events=events,
+            as_of=self.as_of,
+        )
+        counts = standing(Held("", None, day, status.valid_until, status.code), self.as_of)[0]
+        found = self._statuses[(scheme, issued, valid_until, events)] = (
+            status.code,
+            status.valid_until,
+            counts,
+        )
+        return found
+
+    def tenths(self, issued: Any) -> int:
+        """Whole tenths of a year held on the as-of date (capped; -1 before issue)."""
+        found = self._tenths.get(issued)
+        if found is None:
+            day = self._to_date(issued)
+            found = (
+                min(int(years_between(day, self.as_of) * 10), self.cap) if day <= self.as_of else -1
+            )
+            self._tenths[issued] = found
+        return found
+
+    def _held(self, rows: list[Row], events: Mapping[int, tuple[Event, ...]]) -> list[Held]:
+        held = []
+        for _person, type_code, scheme, level, issued, valid_until, cid, province in rows:
+            status_key = (scheme, issued, valid_until, events.get(cid, ()))
+            code, until, _counts = self._statuses.get(status_key) or self._status(*status_key)
+            held.append(
+                Held(type_code, level, self._to_date(issued), until, code, province=province)
+            )
+        return held
 
 
 def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
@@ -233,39 +328,51 @@ def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
     return frozenset(types), int(max(years, default=0) * 10) + 1
 
 
-_engines: dict[str, Engine] = {}
-_memos: dict[tuple[date, str | None], Memo] = {}
+_readers: dict[tuple[str, str | None], RangeReader] = {}
+_memos: dict[tuple[str, str | None, date, str | None], Memo] = {}
 
 
 def reset_caches() -> None:
-    """Forget per-process memos and statuses. Forked workers inherit the parent's caches,
+    """Forget per-process memos and readers. Forked workers inherit the parent's caches,
     so a measurement that follows another in the same process must start from here."""
     _memos.clear()
-    _status.cache_clear()
-    for engine in _engines.values():
-        engine.dispose()
-    _engines.clear()
+    for reader in _readers.values():
+        reader.engine.dispose()
+    _readers.clear()
 
 
 def run_job(job: Job) -> tuple[str, Totals]:
     """One person-id range: its JSON lines and its totals."""
-    engine = _engines.get(job.url)
-    if engine is None:
-        engine = _engines[job.url] = make_engine(job.url)
-    memo = _memos.get((job.as_of, job.target))
+    reader = _readers.get((job.url, job.scheme))
+    if reader is None:
+        reader = _readers[(job.url, job.scheme)] = RangeReader(make_engine(job.url), job.scheme)
+    memo_key = (job.url, job.scheme, job.as_of, job.target)
+    memo = _memos.get(memo_key)
     if memo is None:
-        memo = _memos[(job.as_of, job.target)] = Memo(load_policy(), job.as_of, job.target)
-    totals = Totals()
+        memo = _memos[memo_key] = Memo(load_policy(), job.as_of, job.target, reader.to_date)
+    rows, events = reader.read(job.low, job.high)
     lines: list[str] = []
-    with engine.connect() as connection:
-        rows = connection.execute(_query(job.scheme, job.low, job.high))
-        for person, held in _people(iter(rows), job.as_of):
-            province, fragment, keys = memo.answer(held)
-            lines.append(f'{{"person":{person},"province":{json.dumps(province)},{fragment}')
-            totals.persons += 1
-            totals.certificates += len(held)
-            totals.counts.update(keys)
+    persons: Counter[tuple[object, ...]] = Counter()
+    answers, provinces = memo.answers, _PROVINCE_JSON
+    for person, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        certificates = list(group)
+        province, key = memo.answer_rows(certificates, events)
+        persons[key] += 1
+        lines.append(f'{{"person":{person},"province":{provinces[province]},{answers[key][0]}')
+    totals = Totals(persons=len(lines), certificates=len(rows))
+    for key, count in persons.items():
+        for name in answers[key][1]:
+            totals.counts[name] += count
     return ("\n".join(lines) + "\n") if lines else "", totals
+
+
+class _ProvinceJson(dict[str | None, str]):
+    def __missing__(self, province: str | None) -> str:
+        text = self[province] = json.dumps(province)
+        return text
+
+
+_PROVINCE_JSON = _ProvinceJson()
 
 
 def run_batch(

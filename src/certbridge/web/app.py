@@ -22,6 +22,7 @@ from certbridge.http.ratelimit import RateLimiter
 from certbridge.identity import is_known_address_code
 from certbridge.query import api as query_api
 from certbridge.query import pages as query_pages
+from certbridge.query.fastpath import CertificateLookupFastPath
 from certbridge.query.service import RecordReader
 from certbridge.recognition import api as recognition_api
 from certbridge.recognition import pages as recognition_pages
@@ -79,5 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recognition_pages.router,
     ):
         app.include_router(router)
-    app.add_middleware(AccessLogMiddleware)
+    if settings.lookup_fast_path:
+        app.add_middleware(CertificateLookupFastPath)
+    app.add_middleware(AccessLogMiddleware)  # added last: outermost, so it logs every answer
     return app

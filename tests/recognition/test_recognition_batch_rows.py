@@ -1,0 +1,73 @@
+"""The batch's row path gives every holder the answer the per-person path gives."""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload
+
+from certbridge.catalog import load_catalog
+from certbridge.demo.writer import write_demo
+from certbridge.recognition import batch, service
+from certbridge.recognition.engine import Profile, jurisdiction_of
+from certbridge.recognition.policy import load_policy
+from certbridge.registry.models import Certificate
+from certbridge.registry.service import Keys
+
+AS_OF = date(2026, 11, 29)
+
+
+def _reference(session: Session, scheme: str | None, target: str | None) -> dict[int, dict]:  # type: ignore[type-arg]
+    """Each person's line computed alone, from ORM objects, without any memo."""
+    catalog = load_catalog()
+    compiled = functools.partial(load_policy().in_force, AS_OF)
+    certificates = session.scalars(
+        select(Certificate)
+        .options(selectinload(Certificate.events), selectinload(Certificate.issuer))
+        .order_by(Certificate.person_id, Certificate.id)
+    ).all()
+    by_person: dict[int, list[Certificate]] = {}
+    for certificate in certificates:
+        by_person.setdefault(certificate.person_id, []).append(certificate)
+    lines = {}
+    for person, held_certificates in by_person.items():
+        if scheme and all(c.scheme != scheme for c in held_certificates):
+            continue
+        held = [service.held_from_certificate(c, AS_OF, catalog) for c in held_certificates]
+        fragment, _keys = batch.summarize(held, AS_OF, target, compiled)
+        province = jurisdiction_of(Profile(tuple(held), AS_OF))
+        lines[person] = {"person": person, "province": province, **json.loads("{" + fragment)}
+    return lines
+
+
+def _batch(url: str, scheme: str | None, target: str | None, workers: int) -> dict[int, dict]:  # type: ignore[type-arg]
+    batch.reset_caches()
+    out = io.StringIO()
+    totals = batch.run_batch(
+        url, scheme=scheme, as_of=AS_OF, target=target, out=out, workers=workers, range_size=97
+    )
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert totals.persons == len(lines)
+    return {line["person"]: line for line in lines}
+
+
+def test_every_holder_gets_the_answer_computed_for_them_alone(
+    engine: Engine, session: Session, keys: Keys, database_url: str
+) -> None:
+    write_demo(engine, people=600, seed=23, anchor=AS_OF, keys=keys)
+    assert _batch(database_url, None, None, workers=1) == _reference(session, None, None)
+
+
+def test_a_scheme_and_a_target_narrow_the_batch_as_they_narrow_the_reference(
+    engine: Engine, session: Session, keys: Keys, database_url: str
+) -> None:
+    write_demo(engine, people=300, seed=29, anchor=AS_OF, keys=keys)
+    scheme, target = "special_operation", "construction:01"
+    expected = _reference(session, scheme, target)
+    assert 0 < len(expected) < 300
+    assert _batch(database_url, scheme, target, workers=2) == expected
