@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class NamedCode(BaseModel):
+    # Frozen: the query shares one instance per catalog entry between answers.
+    model_config = ConfigDict(frozen=True)
+
     code: str
     name: str
 
 
 class LevelView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     number: int = Field(description="5 = 五级/初级工 … 1 = 一级/高级技师")
     name: str = Field(description="e.g. 四级/中级工")
 
 
 class IssuerView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     name: str
     department: NamedCode
     province: NamedCode

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -50,12 +52,20 @@ def warm_reference_data() -> None:
     is_known_address_code("110101")
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.record_reader.close()
+    app.state.engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="certbridge",
         version=__version__,
         description=DESCRIPTION,
+        lifespan=lifespan,
     )
     warm_reference_data()
     register_hooks()
