@@ -69,6 +69,9 @@ def serve(
         workers=workers,
         access_log=False,  # our own access log never records query strings
         log_config=None,
+        # Who a request came from is decided in one place, CERTBRIDGE_TRUST_FORWARDED_FOR;
+        # uvicorn would otherwise also rewrite the client from X-Forwarded-For.
+        proxy_headers=False,
     )
 
 

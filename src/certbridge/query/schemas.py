@@ -31,6 +31,8 @@ class IssuerView(BaseModel):
 
 
 class InstitutionRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     code: str
     name: str
     kind: str

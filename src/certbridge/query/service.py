@@ -231,9 +231,14 @@ def _record(fields: Sequence[Any]) -> CertificateRecord:
     institution = (
         None
         if institution_code is None
-        else InstitutionRef(code=institution_code, name=institution_name, kind=institution_kind)
+        else _institution_ref(institution_code, institution_name, institution_kind)
     )
     return CertificateRecord(institution, [], *certificate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _institution_ref(code: str, name: str, kind: str) -> InstitutionRef:
+    return InstitutionRef(code=code, name=name, kind=kind)
 
 
 def _display_order(view: CertificateView) -> tuple[int, date]:

@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No OpenTelemetry here: skip the per-request check for a configured provider.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     warm_reference_data()
     register_hooks()
