@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from certbridge.catalog import generate_number, load_catalog
 from certbridge.identity import make_id_number, parse_id_number
+from certbridge.registry.lifecycle import Event, settle
 from certbridge.registry.models import Certificate, Person
 from certbridge.registry.service import (
     Keys,
@@ -90,3 +91,27 @@ class Registry:
             actor="test",
         )
         return certificate, number
+
+
+def assert_every_certificate_is_settled_truly(session: Session) -> None:
+    """Every certificate carries a settlement, and it is the one its event log gives."""
+    session.expire_all()
+    for certificate in session.query(Certificate).all():
+        expected = settle(
+            load_catalog().schemes[certificate.scheme].validity,
+            issued=certificate.issued_on,
+            valid_until=certificate.valid_until,
+            events=[Event(e.kind, e.effective_on) for e in certificate.events],
+        )
+        stored = (
+            certificate.settled_through,
+            certificate.settled_standing,
+            certificate.settled_due_on,
+            certificate.settled_until,
+        )
+        assert stored == (
+            expected.through,
+            expected.standing,
+            expected.due_on,
+            expected.valid_until,
+        ), certificate.id

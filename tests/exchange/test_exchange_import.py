@@ -20,6 +20,7 @@ from certbridge.exchange.rules import Issuer
 from certbridge.exchange.service import ImportRequest, import_file
 from certbridge.registry.models import Certificate, CertificateEvent, Person
 from certbridge.registry.service import Keys, find_certificates
+from support import assert_every_certificate_is_settled_truly
 
 TODAY = date(2026, 1, 16)
 
@@ -122,6 +123,7 @@ def test_changed_data_becomes_a_new_version_traceable_to_run_and_row(
     kinds = [e.kind for e in certificate.events]
     assert kinds == ["issued", "corrected", "suspended"]
     assert all(f"run {report.run_id} row 3" in e.source for e in certificate.events[1:])
+    assert_every_certificate_is_settled_truly(session)
 
 
 def test_a_number_claimed_by_a_second_issuer_is_a_conflict_not_a_merge(
@@ -168,6 +170,7 @@ def test_a_status_list_suspends_and_revokes_through_the_registry_rules(
     assert again.unchanged == 2
     states = {c.state for c in session.scalars(select(Certificate))}
     assert states == {"suspended", "revoked", "active"}
+    assert_every_certificate_is_settled_truly(session)
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])

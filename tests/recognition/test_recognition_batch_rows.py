@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,7 +16,7 @@ from certbridge.demo.writer import write_demo
 from certbridge.recognition import batch, service
 from certbridge.recognition.engine import Profile, jurisdiction_of
 from certbridge.recognition.policy import load_policy
-from certbridge.registry.models import Certificate
+from certbridge.registry.models import Certificate, CertificateEvent
 from certbridge.registry.service import Keys
 
 AS_OF = date(2026, 11, 29)
@@ -60,6 +60,26 @@ def test_every_holder_gets_the_answer_computed_for_them_alone(
     engine: Engine, session: Session, keys: Keys, database_url: str
 ) -> None:
     write_demo(engine, people=600, seed=23, anchor=AS_OF, keys=keys)
+    # Events written behind the registry's back leave their certificates unsettled (the
+    # triggers see to it); the batch must replay those logs, not trust a stale settlement.
+    with engine.begin() as connection:
+        ids = connection.execute(select(Certificate.id).order_by(Certificate.id)).scalars().all()
+        connection.execute(
+            insert(CertificateEvent),
+            [
+                {"certificate_id": i, "kind": kind, "effective_on": on, "actor": "t", "reason": ""}
+                for i, kind, on in [
+                    (ids[3], "revoked", AS_OF - timedelta(days=1)),
+                    (ids[40], "suspended", AS_OF),
+                    (ids[41], "revoked", AS_OF + timedelta(days=1)),  # after the as-of date
+                ]
+            ],
+        )
+        unsettled = connection.execute(
+            select(Certificate.id).where(Certificate.settled_through.is_(None))
+        ).scalars()
+        assert set(unsettled) == {ids[3], ids[40], ids[41]}
+    session.expire_all()
     assert _batch(database_url, None, None, workers=1) == _reference(session, None, None)
 
 

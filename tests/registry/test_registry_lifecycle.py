@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from certbridge.catalog import load_catalog
-from certbridge.registry.lifecycle import Event, status_on
+from certbridge.registry.lifecycle import Event, settle, settled_code, status_on
 
 SPECIAL_OPERATION = load_catalog().scheme("special_operation").validity
 SKILL_LEVEL = load_catalog().scheme("skill_level").validity
@@ -109,3 +109,46 @@ def test_a_review_in_the_window_keeps_the_certificate_valid() -> None:
         as_of=date(2023, 3, 1),
     )
     assert status.code == "valid"
+
+
+SCHEMES = [load_catalog().scheme(code) for code in sorted(load_catalog().schemes)]
+event_kinds = st.sampled_from(["reviewed", "reviewed", "reviewed", "suspended", "reinstated"])
+
+
+@st.composite
+def event_logs(draw: st.DrawFn) -> tuple[list[Event], date]:
+    """An issue date and a log of events after it, as a registry could hold them."""
+    issued = draw(st.dates(min_value=date(2005, 1, 1), max_value=date(2026, 12, 31)))
+    offsets = draw(st.lists(st.integers(0, 7000), max_size=6))
+    kinds = draw(st.lists(event_kinds, min_size=len(offsets), max_size=len(offsets)))
+    events = [Event(k, issued + timedelta(days=d)) for k, d in zip(kinds, offsets, strict=True)]
+    if draw(st.booleans()) and draw(st.integers(0, 9)) == 0:
+        events.append(Event("revoked", issued + timedelta(days=draw(st.integers(0, 7000)))))
+    return events, issued
+
+
+@given(
+    scheme=st.sampled_from(SCHEMES),
+    log=event_logs(),
+    printed_years=st.none() | st.integers(1, 8),
+    later=st.integers(0, 4000),
+)
+def test_a_settlement_answers_as_the_event_log_on_every_date_from_its_last_event(
+    scheme, log: tuple[list[Event], date], printed_years: int | None, later: int
+) -> None:  # type: ignore[no-untyped-def]
+    events, issued = log
+    valid_until = issued + timedelta(days=365 * printed_years) if printed_years else None
+    settled = settle(scheme.validity, issued=issued, valid_until=valid_until, events=events)
+    as_of = settled.through + timedelta(days=later)
+    expected = status_on(
+        scheme.validity, issued=issued, valid_until=valid_until, events=events, as_of=as_of
+    )
+    assert settled_code(scheme.validity, settled, as_of) == expected.code
+
+
+def test_before_its_last_event_a_settlement_defers_to_the_log() -> None:
+    events = [Event("suspended", date(2024, 5, 1))]
+    settled = settle(SKILL_LEVEL, issued=ISSUED, valid_until=None, events=events)
+    assert settled.through == date(2024, 5, 1)
+    assert settled_code(SKILL_LEVEL, settled, date(2024, 4, 30)) is None
+    assert settled_code(SKILL_LEVEL, settled, date(2024, 5, 1)) == "suspended"

@@ -30,6 +30,8 @@ from certbridge.catalog.validity import (
     ValidityState,
     add_years,
     default_valid_until,
+    settle_reviews,
+    state_on,
     validity_on,
 )
 
@@ -52,6 +54,8 @@ __all__ = [
     "load_catalog_from",
     "normalize_number",
     "normalize_type_text",
+    "settle_reviews",
+    "state_on",
     "validate_number",
     "validity_on",
 ]

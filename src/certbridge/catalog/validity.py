@@ -51,10 +51,20 @@ def validity_on(
     `valid_until` is the date printed at issue (None: derive it from the rule).
     Reviews dated after `as_of` are ignored.
     """
+    due, until = settle_reviews(
+        rule, issued=issued, valid_until=valid_until, reviews=[r for r in reviews if r <= as_of]
+    )
+    return state_on(rule, due, until, as_of)
+
+
+def settle_reviews(
+    rule: ValidityRule, *, issued: date, valid_until: date | None, reviews: Sequence[date]
+) -> tuple[date | None, date | None]:
+    """What the reviews settle, whatever the date: (first unmet due date, effective expiry).
+
+    With every review up to a date given, `state_on` answers for any date from then on."""
     until = valid_until or default_valid_until(rule, issued)
-    past = sorted(r for r in reviews if r <= as_of)
-    due, until = _settle_reviews(rule, issued, until, past)
-    return _state_on(rule, due, until, as_of)
+    return _settle_reviews(rule, issued, until, sorted(reviews))
 
 
 def _interval_years(rule: ValidityRule, issued: date, anchor: date) -> int:
@@ -98,9 +108,10 @@ def _settle_reviews(
     return None, until
 
 
-def _state_on(
+def state_on(
     rule: ValidityRule, due: date | None, until: date | None, as_of: date
 ) -> ValidityState:
+    """The state on `as_of` of a certificate whose reviews settled `due` and `until`."""
     kind = rule.review_kind_zh or "复审"
     if due is not None and as_of > due:
         reason = f"逾期未{kind}（应于{due.isoformat()}前{kind}），证书已失效"

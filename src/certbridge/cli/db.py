@@ -11,6 +11,7 @@ from certbridge import migrations
 from certbridge.config import get_settings
 from certbridge.db import make_engine
 from certbridge.models import metadata
+from certbridge.registry.settlement import settle_stale
 
 app = typer.Typer(help="database migrations", no_args_is_help=True)
 console = Console()
@@ -22,6 +23,25 @@ def upgrade() -> None:
     url = get_settings().resolved_database_url
     migrations.upgrade(url)
     console.print("database is at the newest revision")
+    _settle(url)
+
+
+@app.command()
+def settle() -> None:
+    """Settle the status of every certificate that has no settlement yet (after an upgrade,
+    for instance): batch readers then need not replay event logs."""
+    _settle(get_settings().resolved_database_url)
+
+
+def _settle(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            count = settle_stale(connection)
+    finally:
+        engine.dispose()
+    if count:
+        console.print(f"settled the status of {count:,} certificates")
 
 
 def drift(url: str) -> list[object]:

@@ -39,6 +39,7 @@ from certbridge.registry.service import (
     display_number,
     person_lookup_key,
 )
+from certbridge.registry.settlement import settle_certificates
 
 CHUNK = 5_000
 ACTOR = "demo-data"
@@ -173,6 +174,7 @@ def _insert_people(
             _event_row(certificate_id, e.kind, e.effective_on, e.reason) for e in cert.events
         )
     connection.execute(insert(CertificateEvent), events)
+    settle_certificates(connection, certificate_ids)
 
 
 def _person_row(planned: PlannedPerson, keys: Keys) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from certbridge.registry.service import (
     ensure_authority,
     person_lookup_key,
 )
+from certbridge.registry.settlement import settle_certificates
 
 # The status event that takes a certificate from one state to another.
 STATE_EVENTS = {
@@ -240,6 +241,8 @@ class Reconciler:
         events += self._apply_updates(session, work)
         if events:
             session.execute(insert(CertificateEvent), events)
+        touched = [*certificate_ids, *(existing.id for _, existing, _ in work.updates)]
+        settle_certificates(session.connection(), touched)
 
     def _insert_people(self, session: Session, work: ChunkWork) -> dict[str, int]:
         ids: dict[str, int] = {}

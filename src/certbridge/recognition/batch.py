@@ -1,7 +1,8 @@
 """Evaluate every holder of a scheme straight from the tables (a department planning capacity).
 
-Rows are read with SQLAlchemy Core in person-id ranges, ordered by person, certificate
-and event (no ORM objects); the policy is compiled once per process; ranges are spread
+Rows are read in person-id ranges, one per certificate with its status code worked out
+in SQL from the certificate's settlement (registry.settlement; no event logs replayed
+unless a settlement is missing); the policy is compiled once per process; ranges are spread
 over worker processes. Each person gives one compact JSON line; the totals are summed.
 """
 
@@ -19,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, bindparam, exists, func, select
+from sqlalchemy import Date, Engine, and_, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
@@ -78,16 +79,42 @@ def person_ranges(engine: Engine, size: int = RANGE_SIZE) -> list[tuple[int, int
     return [(start, min(start + size, high + 1)) for start in range(low, high + 1, size)]
 
 
+# A certificate row of the batch query: person, type, level, issued, issuing province,
+# status code (None: see the replayed codes), certificate id. Dates are whatever the
+# driver returns (text on SQLite).
+Row = Sequence[Any]
+COUNTING = frozenset({"valid", "review_due"})
+
 _LOW: BindParameter[int] = bindparam("low")
 _HIGH: BindParameter[int] = bindparam("high")
+_AS_OF: BindParameter[date] = bindparam("as_of", type_=Date)
+
+
+def _status_code() -> Any:
+    """The status code on the as-of date from the certificate's settlement (see
+    registry.settlement), NULL where there is none or the date precedes its last event.
+    'valid' here also stands for review_due: both count, and the batch needs no more."""
+    c = _certificates.c
+    lapsed = or_(
+        and_(c.settled_due_on.is_not(None), c.settled_due_on < _AS_OF),
+        and_(c.settled_until.is_not(None), c.settled_until < _AS_OF),
+    )
+    return case(
+        (or_(c.settled_through.is_(None), c.settled_through > _AS_OF), null()),
+        (c.settled_standing != "active", c.settled_standing),
+        (lapsed, literal("expired")),
+        else_=literal("valid"),
+    )
 
 
 def _certificate_query(scheme: str | None) -> Any:
-    """One row per certificate, in person order (the person_id index gives that order)."""
+    """One row per certificate in person order (the person_id index gives that order):
+    person, type, level, issue date, issuing province, status code, id."""
     c, i = _certificates.c, _issuers.c
     query = (
-        select(c.person_id, c.type_code, c.scheme, c.level, c.issued_on, c.valid_until, c.id)
-        .add_columns(i.province_code)
+        select(
+            c.person_id, c.type_code, c.level, c.issued_on, i.province_code, _status_code(), c.id
+        )
         .select_from(_certificates.join(_issuers, i.id == c.issuer_id))
         .where(c.person_id >= _LOW, c.person_id < _HIGH)
         .order_by(c.person_id, c.id)
@@ -100,17 +127,6 @@ def _certificate_query(scheme: str | None) -> Any:
     return query
 
 
-def _event_query() -> Any:
-    """The status events of the range's certificates (few: most certificates have none)."""
-    c, e = _certificates.c, _events.c
-    return (
-        select(e.certificate_id, e.kind, e.effective_on)
-        .select_from(_events.join(_certificates, c.id == e.certificate_id))
-        .where(c.person_id >= _LOW, c.person_id < _HIGH, e.kind != "issued")
-        .order_by(e.certificate_id, e.effective_on, e.id)
-    )
-
-
 def _compile(statement: Any, engine: Engine) -> SQLCompiler:
     compiled = statement.compile(dialect=engine.dialect)
     assert isinstance(compiled, SQLCompiler)
@@ -118,39 +134,60 @@ def _compile(statement: Any, engine: Engine) -> SQLCompiler:
 
 
 class RangeReader:
-    """Reads a person-id range with plain DBAPI cursors: the statements are compiled once
-    for the dialect, and SQLite's text dates are parsed once per distinct value."""
+    """Reads a person-id range with a plain DBAPI cursor: the statement is compiled once
+    for the dialect, and SQLite's text dates are parsed once per distinct value.
+    Certificates without a usable settlement have their event logs replayed."""
 
     def __init__(self, engine: Engine, scheme: str | None) -> None:
         self.engine = engine
         self._certificates = _compile(_certificate_query(scheme), engine)
-        self._events = _compile(_event_query(), engine)
+        self._text_dates = engine.dialect.name == "sqlite"
         self._dates: dict[Any, date] = {}
 
-    def read(self, low: int, high: int) -> tuple[list[Any], dict[int, tuple[Event, ...]]]:
+    def read(self, low: int, high: int, as_of: date) -> tuple[list[Row], dict[int, str]]:
+        """The range's rows, and the status codes of those that had to be replayed."""
+        values = self._certificates.construct_params(
+            {"low": low, "high": high, "as_of": as_of.isoformat() if self._text_dates else as_of}
+        )
+        params: Any = values or {}
+        if self._certificates.positional:
+            params = tuple(params[name] for name in self._certificates.positiontup or ())
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            events: dict[int, list[Event]] = {}
-            for certificate_id, kind, effective_on in self._run(cursor, self._events, low, high):
-                events.setdefault(certificate_id, []).append(
-                    Event(kind, self.to_date(effective_on))
-                )
-            rows = self._run(cursor, self._certificates, low, high)
+            cursor.execute(self._certificates.string, params)
+            rows: list[Row] = list(cursor.fetchall())
             cursor.close()
         finally:
             connection.close()
-        return rows, {k: tuple(v) for k, v in events.items()}
+        unsettled = [row[6] for row in rows if row[5] is None]
+        return rows, (self._replay(unsettled, as_of) if unsettled else {})
 
-    @staticmethod
-    def _run(cursor: Any, compiled: SQLCompiler, low: int, high: int) -> list[Any]:
-        values = compiled.construct_params({"low": low, "high": high}) or {}
-        params: Any = values
-        if compiled.positional:
-            params = tuple(values[name] for name in compiled.positiontup or ())
-        cursor.execute(compiled.string, params)
-        rows: list[Any] = cursor.fetchall()
-        return rows
+    def _replay(self, ids: list[int], as_of: date) -> dict[int, str]:
+        c, e = _certificates.c, _events.c
+        codes: dict[int, str] = {}
+        catalog = load_catalog()
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                logs: dict[int, list[Event]] = {}
+                for certificate_id, kind, effective_on in connection.execute(
+                    select(e.certificate_id, e.kind, e.effective_on)
+                    .where(e.certificate_id.in_(chunk))
+                    .order_by(e.certificate_id, e.id)
+                ):
+                    logs.setdefault(certificate_id, []).append(Event(kind, effective_on))
+                for certificate_id, scheme, issued_on, valid_until in connection.execute(
+                    select(c.id, c.scheme, c.issued_on, c.valid_until).where(c.id.in_(chunk))
+                ):
+                    codes[certificate_id] = status_on(
+                        catalog.schemes[scheme].validity,
+                        issued=issued_on,
+                        valid_until=valid_until,
+                        events=logs.get(certificate_id, ()),
+                        as_of=as_of,
+                    ).code
+        return codes
 
     def to_date(self, value: Any) -> date:
         if isinstance(value, date):
@@ -192,11 +229,6 @@ def summarize(
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))[1:], keys
 
 
-# A certificate row of the batch query: person, type, scheme, level, issued, valid until,
-# certificate id, issuing province. Dates are whatever the driver returns (text on SQLite).
-Row = Sequence[Any]
-
-
 class Memo:
     """Answers by signature: persons whose certificates agree on type, level, standing and
     tenth of a year held get the same answer, so it is computed once.
@@ -219,7 +251,6 @@ class Memo:
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
         self._to_date = to_date
-        self._statuses: dict[tuple[Any, ...], tuple[str, date | None, bool]] = {}
         self._tenths: dict[Any, int] = {}
 
     def answer(self, held: list[Held]) -> tuple[str | None, str, list[str]]:
@@ -240,27 +271,30 @@ class Memo:
         return province, found[0], found[1]
 
     def answer_rows(
-        self, rows: list[Row], events: Mapping[int, tuple[Event, ...]]
+        self, rows: list[Row], replayed: Mapping[int, str]
     ) -> tuple[str | None, tuple[object, ...]]:
         """One person's province and answer key, straight from the rows; the answer is
         `self.answers[key]`. Held objects are only built when the key is new."""
         signature, provinces = [], set()
-        relevant, statuses = self.relevant, self._statuses
-        for _person, type_code, scheme, level, issued, valid_until, cid, province in rows:
-            status_key = (scheme, issued, valid_until, events.get(cid, ()))
-            code, _until, counts = statuses.get(status_key) or self._status(*status_key)
+        relevant, tenths_of = self.relevant, self._tenths
+        for _person, type_code, level, issued, province, code, cid in rows:
+            if code is None:
+                code = replayed[cid]
+            counts = code in COUNTING
             if counts and province:
                 provinces.add(province)
             if type_code in relevant:
-                tenths = self._tenths.get(issued)
+                tenths = tenths_of.get(issued)
                 if tenths is None:
                     tenths = self.tenths(issued)
                 signature.append((type_code, level, counts, code == "revoked", tenths))
         province, key = self._key(signature, provinces)
         if key not in self.answers:
-            self.answers[key] = summarize(
-                self._held(rows, events), self.as_of, self.target, self._compiled
-            )
+            held = [
+                Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
+                for _person, t, lv, i, p, code, cid in rows
+            ]
+            self.answers[key] = summarize(held, self.as_of, self.target, self._compiled)
         return province, key
 
     def _key(
@@ -268,28 +302,6 @@ class Memo:
     ) -> tuple[str | None, tuple[object, ...]]:
         province = provinces.pop() if len(provinces) == 1 else None
         return province, (province if province in self.provinces else None, *sorted(signature))
-
-    def _status(
-        self, scheme: str, issued: Any, valid_until: Any, events: tuple[Event, ...]
-    ) -> tuple[str, date | None, bool]:
-        day, until = (
-            self._to_date(issued),
-            None if valid_until is None else self._to_date(valid_until),
-        )
-        status = status_on(
-            load_catalog().schemes[scheme].validity,
-            issued=day,
-            valid_until=until,
-            events=events,
-            as_of=self.as_of,
-        )
-        counts = standing(Held("", None, day, status.valid_until, status.code), self.as_of)[0]
-        found = self._statuses[(scheme, issued, valid_until, events)] = (
-            status.code,
-            status.valid_until,
-            counts,
-        )
-        return found
 
     def tenths(self, issued: Any) -> int:
         """Whole tenths of a year held on the as-of date (capped; -1 before issue)."""
@@ -301,16 +313,6 @@ class Memo:
             )
             self._tenths[issued] = found
         return found
-
-    def _held(self, rows: list[Row], events: Mapping[int, tuple[Event, ...]]) -> list[Held]:
-        held = []
-        for _person, type_code, scheme, level, issued, valid_until, cid, province in rows:
-            status_key = (scheme, issued, valid_until, events.get(cid, ()))
-            code, until, _counts = self._statuses.get(status_key) or self._status(*status_key)
-            held.append(
-                Held(type_code, level, self._to_date(issued), until, code, province=province)
-            )
-        return held
 
 
 def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
@@ -350,13 +352,13 @@ def run_job(job: Job) -> tuple[str, Totals]:
     memo = _memos.get(memo_key)
     if memo is None:
         memo = _memos[memo_key] = Memo(load_policy(), job.as_of, job.target, reader.to_date)
-    rows, events = reader.read(job.low, job.high)
+    rows, replayed = reader.read(job.low, job.high, job.as_of)
     lines: list[str] = []
     persons: Counter[tuple[object, ...]] = Counter()
     answers, provinces = memo.answers, _PROVINCE_JSON
     for person, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         certificates = list(group)
-        province, key = memo.answer_rows(certificates, events)
+        province, key = memo.answer_rows(certificates, replayed)
         persons[key] += 1
         lines.append(f'{{"person":{person},"province":{provinces[province]},{answers[key][0]}')
     totals = Totals(persons=len(lines), certificates=len(rows))

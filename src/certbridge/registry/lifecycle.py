@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from certbridge.catalog import ValidityRule, validity_on
+from certbridge.catalog import ValidityRule, settle_reviews, state_on, validity_on
 
 StatusCode = Literal["valid", "review_due", "expired", "suspended", "revoked", "not_issued"]
 
@@ -80,3 +80,42 @@ def status_on(
     if state.state == "review_due" and review_label:
         label = f"待{review_label}"
     return Status(state.state, label, state.reason_zh, state.due_date, state.valid_until)
+
+
+Standing = Literal["active", "suspended", "revoked"]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A certificate's event log reduced to what decides its status on every date from
+    `through` (its latest event) on. The registry keeps it beside the certificate so that
+    batch reads need not replay the log (registry.settlement)."""
+
+    through: date
+    standing: Standing
+    due_on: date | None
+    valid_until: date | None
+
+
+def settle(
+    rule: ValidityRule, *, issued: date, valid_until: date | None, events: Sequence[Event]
+) -> Settled:
+    ordered = sorted(events, key=lambda e: e.effective_on)
+    through = max([issued, *(e.effective_on for e in ordered)])
+    standing_event = _standing(ordered)
+    standing: Standing = "active"
+    if standing_event is not None:
+        standing = "revoked" if standing_event.kind == "revoked" else "suspended"
+    reviews = [e.effective_on for e in ordered if e.kind == "reviewed"]
+    due, until = settle_reviews(rule, issued=issued, valid_until=valid_until, reviews=reviews)
+    return Settled(through, standing, due, until)
+
+
+def settled_code(rule: ValidityRule, settled: Settled, as_of: date) -> StatusCode | None:
+    """The status code on `as_of` from a settlement; None before `through`, where only the
+    event log can answer (status_on)."""
+    if as_of < settled.through:
+        return None
+    if settled.standing != "active":
+        return settled.standing
+    return state_on(rule, settled.due_on, settled.valid_until, as_of).state

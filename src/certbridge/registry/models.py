@@ -113,6 +113,13 @@ class Certificate(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     # Current state, kept in step with the event log for fast filtering.
     state: Mapped[str] = mapped_column(String(12), default="active")
+    # The event log settled (registry.settlement): status on any date from `settled_through`
+    # on, without replaying the log. NULL through = not settled yet, or made stale by a
+    # database trigger when an event arrives or the dates change.
+    settled_through: Mapped[date | None] = mapped_column(Date)
+    settled_standing: Mapped[str | None] = mapped_column(String(12))
+    settled_due_on: Mapped[date | None] = mapped_column(Date)
+    settled_until: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

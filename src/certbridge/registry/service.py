@@ -22,6 +22,7 @@ from certbridge.registry.models import (
     Person,
 )
 from certbridge.registry.sealing import seal
+from certbridge.registry.settlement import settle_certificates
 
 DEPARTMENT_AUTHORITY_SUFFIX = {
     "mohrss": "人力资源和社会保障厅",
@@ -196,6 +197,7 @@ def add_certificate(
         )
     )
     session.flush()
+    settle_certificates(session.connection(), [certificate.id])
     return certificate
 
 
@@ -248,6 +250,7 @@ def record_event(
     previous_state = certificate.state
     certificate.state = STATE_AFTER.get(kind, certificate.state)
     session.flush()
+    settle_certificates(session.connection(), [certificate.id])
     if certificate.state != previous_state:
         notify_state_changed(session, certificate.id, certificate.state)
     return event
