@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 import multiprocessing
 import operator
 from collections import Counter
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import Date, Engine, and_, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
@@ -28,6 +29,8 @@ from sqlalchemy.sql.elements import BindParameter
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
 from certbridge.recognition.engine import (
+    SKILL_SCHEMES,
+    Evaluation,
     Held,
     Profile,
     evaluate,
@@ -84,6 +87,11 @@ def person_ranges(engine: Engine, size: int = RANGE_SIZE) -> list[tuple[int, int
 # driver returns (text on SQLite).
 Row = Sequence[Any]
 COUNTING = frozenset({"valid", "review_due"})
+# What the memo keeps of one certificate: type (or "@occupation" for years in a trade),
+# level, whether it counts, whole tenths of a year held.
+Entry = tuple[str, int | None, bool, int]
+_PERSON = operator.itemgetter(0)
+_MISSING: Any = object()
 
 _LOW: BindParameter[int] = bindparam("low")
 _HIGH: BindParameter[int] = bindparam("high")
@@ -204,14 +212,9 @@ def summarize(
     target: str | None,
     compiled_for: Callable[[str | None], Compiled],
 ) -> tuple[str, list[str]]:
-    """One person's answer as a JSON fragment (without the person) and its totals keys."""
-    profile = Profile(
-        certificates=tuple(held),
-        as_of=as_of,
-        experience_years=experience_from_certificates(held, as_of),
-        target=target,
-    )
-    result = evaluate(profile, compiled_for(jurisdiction_of(profile)))
+    """One person's answer as a JSON fragment (without the person) and its totals keys.
+    The reference that the memo's composed answers must equal (tests say so)."""
+    result = _evaluation(held, as_of, target, compiled_for)
     record = {
         "exemptions": [[x.target, x.code, list(x.basis.rule_ids)] for x in result.exemptions],
         "deemed": [[d.occupation, d.level, list(d.basis.rule_ids)] for d in result.deemed_levels],
@@ -229,14 +232,45 @@ def summarize(
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))[1:], keys
 
 
+def _evaluation(
+    held: list[Held],
+    as_of: date,
+    target: str | None,
+    compiled_for: Callable[[str | None], Compiled],
+) -> Evaluation:
+    profile = Profile(
+        certificates=tuple(held),
+        as_of=as_of,
+        experience_years=experience_from_certificates(held, as_of),
+        target=target,
+    )
+    return evaluate(profile, compiled_for(jurisdiction_of(profile)))
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Entries of one part of an answer: each entry's JSON and its totals key."""
+
+    items: tuple[str, ...]
+    keys: tuple[str, ...]
+
+
 class Memo:
     """Answers by signature: persons whose certificates agree on type, level, standing and
     tenth of a year held get the same answer, so it is computed once.
 
     The evaluator reads dates only through whole tenths of years held (thresholds are whole
     years, shortfalls are shown rounded up to 0.1 year), and a province only matters when
-    the policy has a provision for it. Statuses and tenths are memoised too, by the raw
-    column values, so a person whose answer is known costs a few dictionary look-ups."""
+    the policy has a provision for it. Tenths are memoised by the raw column value.
+
+    A new signature is mostly made of known parts: the exemptions and deemed levels rest
+    only on which certificates count, and the next levels of an occupation only on the
+    certificates that touch it (its own, and those deemed into it). So an answer is put
+    together from parts, and the person is evaluated only when a part is new."""
 
     def __init__(
         self,
@@ -250,52 +284,226 @@ class Memo:
         self.answers: dict[tuple[object, ...], tuple[str, list[str]]] = {}
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
+        self.occupations = _occupations(policy, as_of)
+        self._caps = {o: _waits(policy, o) for o in self.occupations}
+        catalog = load_catalog()
+        self._type_facts: dict[str, tuple[str | None, bool]] = {
+            code: (t.occupation, t.scheme in SKILL_SCHEMES) for code, t in catalog.types.items()
+        }
+        self._touching = _touching(policy, as_of, self.relevant, self.occupations)
+        # relevant type -> whether it touches an occupation's levels (so years held count)
+        self._touches = {t: bool(self._touching[t]) for t in self.relevant}
+        # type -> the experience entry of its trade, for types of an occupation with levels
+        self._trade_of = {
+            code: f"@{occupation}"
+            for code, (occupation, _skill) in self._type_facts.items()
+            if occupation in self.occupations
+        }
+        for occupation in self.occupations:
+            self._type_facts[f"@{occupation}"] = (occupation, False)
+            self._touching[f"@{occupation}"] = frozenset({occupation})
+        self._target_occupation = (
+            catalog.types[target].occupation
+            if target is not None and target in catalog.types
+            else None
+        )
         self._to_date = to_date
         self._tenths: dict[Any, int] = {}
+        self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
+        self._eligible: dict[tuple[object, ...], _Part] = {}
+        # The row path: certificate shape -> entry, signature -> answer id -> answer.
+        self._entries: dict[tuple[Any, ...], Entry | None] = {}
+        self._index: dict[tuple[object, ...], int] = {}
+        self.by_id: list[tuple[str, list[str]]] = []
 
     def answer(self, held: list[Held]) -> tuple[str | None, str, list[str]]:
         """The answer for certificates already seen as Held (the reference path)."""
-        signature, provinces = [], set()
+        signature: list[Entry] = []
+        provinces: set[str] = set()
         for h in held:
             counts = standing(h, self.as_of)[0]
             if counts and h.province:
                 provinces.add(h.province)
-            if h.type_code in self.relevant:
-                signature.append(
-                    (h.type_code, h.level, counts, h.status == "revoked", self.tenths(h.issued))
-                )
+            self._enter(signature, h.type_code, h.level, counts, h.status == "revoked", h.issued)
         province, key = self._key(signature, provinces)
         found = self.answers.get(key)
         if found is None:
-            found = self.answers[key] = summarize(held, self.as_of, self.target, self._compiled)
+            found = self.answers[key] = self._compose(key, lambda: held)
         return province, found[0], found[1]
 
-    def answer_rows(
+    def answer_range(
         self, rows: list[Row], replayed: Mapping[int, str]
-    ) -> tuple[str | None, tuple[object, ...]]:
-        """One person's province and answer key, straight from the rows; the answer is
-        `self.answers[key]`. Held objects are only built when the key is new."""
-        signature, provinces = [], set()
-        relevant, tenths_of = self.relevant, self._tenths
-        for _person, type_code, level, issued, province, code, cid in rows:
-            if code is None:
-                code = replayed[cid]
-            counts = code in COUNTING
-            if counts and province:
-                provinces.add(province)
-            if type_code in relevant:
-                tenths = tenths_of.get(issued)
-                if tenths is None:
-                    tenths = self.tenths(issued)
-                signature.append((type_code, level, counts, code == "revoked", tenths))
-        province, key = self._key(signature, provinces)
-        if key not in self.answers:
-            held = [
+    ) -> Iterator[tuple[int, str | None, int]]:
+        """(person, province, answer id) for each person of a range's rows, straight from
+        the rows; the answer is `self.by_id[id]`. Held objects are only built for a new
+        signature, and each distinct certificate shape is read once (`_entries`)."""
+        entries, index, missing = self._entries, self._index, _MISSING
+        for person, group in itertools.groupby(rows, key=_PERSON):
+            certificates = list(group)
+            signature = []
+            province: str | None = None
+            several = False
+            for _person, type_code, level, issued, where, code, cid in certificates:
+                if code is None:
+                    code = replayed[cid]
+                shape = (type_code, level, code, issued)
+                entry = entries.get(shape, missing)
+                if entry is missing:
+                    entry = entries[shape] = self._entry(*shape)
+                if entry is not None:
+                    signature.append(entry)
+                if where and code in COUNTING:
+                    several = several or (province is not None and where != province)
+                    province = where
+            if several:
+                province = None
+            signature.sort()
+            key = (province if province in self.provinces else None, *signature)
+            answer_id = index.get(key)
+            if answer_id is None:
+                answer_id = self._add_answer(key, certificates, replayed)
+            yield person, province, answer_id
+
+    def _add_answer(
+        self, key: tuple[object, ...], rows: list[Row], replayed: Mapping[int, str]
+    ) -> int:
+        def held() -> list[Held]:
+            return [
                 Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
                 for _person, t, lv, i, p, code, cid in rows
             ]
-            self.answers[key] = summarize(held, self.as_of, self.target, self._compiled)
-        return province, key
+
+        answer_id = self._index[key] = len(self.by_id)
+        self.by_id.append(self._compose(key, held))
+        return answer_id
+
+    def _entry(self, type_code: str, level: int | None, code: str, issued: Any) -> Entry | None:
+        signature: list[Entry] = []
+        self._enter(signature, type_code, level, code in COUNTING, code == "revoked", issued)
+        return signature[0] if signature else None
+
+    def _enter(
+        self,
+        signature: list[Entry],
+        type_code: str,
+        level: int | None,
+        counts: bool,
+        revoked: bool,
+        issued: Any,
+    ) -> None:
+        """Add what the answer can read of one certificate. A counting certificate grants
+        by its type and level, and by the years held if it touches an occupation's levels;
+        one that does not count only adds years in its own trade, unless revoked."""
+        if counts:
+            touches = self._touches.get(type_code)
+            if touches is not None:
+                tenths = self.tenths(issued) if touches else 0
+                signature.append((type_code, level, True, tenths))
+        elif not revoked:
+            trade = self._trade_of.get(type_code)
+            if trade is not None and (tenths := self.tenths(issued)) >= 0:
+                signature.append((trade, None, False, tenths))
+
+    def _compose(
+        self, key: tuple[object, ...], held: Callable[[], list[Held]]
+    ) -> tuple[str, list[str]]:
+        """The answer for a signature from its parts; evaluates only if a part is new."""
+        province_key, signature = key[0], cast(tuple[Any, ...], key[1:])
+        general_key = (province_key, *sorted({s[0] for s in signature if s[2]}))
+        touched: set[str | None] = {o for s in signature for o in self._touching[s[0]]}
+        touched.add(self._target_occupation)
+        eligible_keys = [
+            self._ladder_key(province_key, o, signature)
+            if o in touched
+            else (province_key, o, False)  # nothing of theirs opens a level here
+            for o in self.occupations
+        ]
+        general = self._general.get(general_key)
+        ladders = [self._eligible.get(k) for k in eligible_keys]
+        if general is None or None in ladders:
+            self._fill(held(), general_key, eligible_keys)
+            general = self._general[general_key]
+            ladders = [self._eligible[k] for k in eligible_keys]
+        exemptions, deemed = general
+        eligible = [part for part in ladders if part is not None]
+
+        fragment = (
+            f'"exemptions":[{",".join(exemptions.items)}],'
+            f'"deemed":[{",".join(deemed.items)}],'
+            f'"eligible":[{",".join(i for part in eligible for i in part.items)}]}}'
+        )
+        keys = [*exemptions.keys, *deemed.keys, *(k for part in eligible for k in part.keys)]
+        return fragment, keys
+
+    def _ladder_key(
+        self, province_key: object, occupation: str, signature: tuple[Any, ...]
+    ) -> tuple[object, ...]:
+        """All that the next levels of `occupation` rest on, in whole tenths of a year: the
+        levels held (own skill certificates and deemed ones, each since when), the notices
+        that open a level, and the years in the trade (engine._ladders, _missing)."""
+        compiled = self._compiled(cast(str | None, province_key))
+        if occupation not in compiled.occupations:
+            return (province_key, occupation, False)
+        since = [-2] * 6  # per level, the most tenths it has been held (-2: never)
+        notices: set[tuple[int, str]] = set()
+        experience = -2
+        appears = occupation == self._target_occupation
+        for type_code, level, counts, tenths in signature:
+            own, skill = self._type_facts[type_code]
+            if own == occupation and tenths >= 0:
+                experience, appears = max(experience, tenths), True
+            if not counts:
+                continue
+            held_levels = [level] if own == occupation and skill and level else []
+            for grant in compiled.deemed.get(type_code, ()):
+                if grant.occupation == occupation:
+                    held_levels.append(grant.level)
+                    if grant.may_apply is not None:
+                        notices.add((grant.may_apply, grant.rule.id))
+            appears = appears or own == occupation or bool(held_levels)
+            for held_level in held_levels:
+                for reached in range(held_level, 6):
+                    since[reached] = max(since[reached], tenths)
+        if not appears:
+            return (province_key, occupation, False)
+        # Past the longest wait a rule sets, more years change no answer.
+        caps, experience_cap = self._caps[occupation]
+        since = [min(held, cap) for held, cap in zip(since, caps, strict=True)]
+        experience = min(experience, experience_cap)
+        return (province_key, occupation, True, *since, experience, *sorted(notices))
+
+    def _fill(
+        self,
+        held: list[Held],
+        general_key: tuple[object, ...],
+        eligible_keys: list[tuple[object, ...]],
+    ) -> None:
+        result = _evaluation(held, self.as_of, self.target, self._compiled)
+        self._general[general_key] = (
+            _Part(
+                tuple(_json([x.target, x.code, list(x.basis.rule_ids)]) for x in result.exemptions),
+                tuple(f"exemption {x.target} {x.code}" for x in result.exemptions),
+            ),
+            _Part(
+                tuple(
+                    _json([d.occupation, d.level, list(d.basis.rule_ids)])
+                    for d in result.deemed_levels
+                ),
+                tuple(f"deemed {d.occupation} {d.level}" for d in result.deemed_levels),
+            ),
+        )
+        for key in eligible_keys:
+            found = [x for x in result.eligible_levels if x.occupation == key[1]]
+            self._eligible[key] = _Part(
+                tuple(
+                    _json([x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)])
+                    for x in found
+                ),
+                tuple(
+                    f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
+                    for x in found
+                ),
+            )
 
     def _key(
         self, signature: list[tuple[Any, ...]], provinces: set[str]
@@ -313,6 +521,41 @@ class Memo:
             )
             self._tenths[issued] = found
         return found
+
+
+def _occupations(policy: Policy, as_of: date) -> tuple[str, ...]:
+    """The occupations that have levels to apply for, in any jurisdiction."""
+    provinces = (None, *sorted(policy.provinces_with_provisions()))
+    return tuple(sorted({o for p in provinces for o in policy.in_force(as_of, p).occupations}))
+
+
+def _touching(
+    policy: Policy, as_of: date, relevant: frozenset[str], occupations: tuple[str, ...]
+) -> dict[str, frozenset[str]]:
+    """For each relevant type, the occupations whose next levels it can change: its own,
+    and those it is deemed into (in any jurisdiction)."""
+    catalog = load_catalog()
+    provinces = (None, *sorted(policy.provinces_with_provisions()))
+    variants = [policy.in_force(as_of, province) for province in provinces]
+    touching = {}
+    for type_code in relevant:
+        own = catalog.types[type_code].occupation if type_code in catalog.types else None
+        deemed = [g.occupation for c in variants for g in c.deemed.get(type_code, ())]
+        touching[type_code] = frozenset(o for o in (own, *deemed) if o in occupations)
+    return touching
+
+
+def _waits(policy: Policy, occupation: str) -> tuple[list[int], int]:
+    """In tenths of a year, per level the longest a rule makes one wait after holding it,
+    and the longest any rule asks in the trade."""
+    rules = [r for r in policy.rules.values() if occupation in r.occupations]
+    per_level = [0] * 6
+    for rule in rules:
+        if rule.after_level is not None:
+            wait = math.ceil(rule.years_after_level * 10)
+            per_level[rule.after_level] = max(per_level[rule.after_level], wait)
+    years = [max(r.years_after_level, r.years_in_trade) for r in rules]
+    return per_level, math.ceil(max(years, default=0) * 10)
 
 
 def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
@@ -354,16 +597,16 @@ def run_job(job: Job) -> tuple[str, Totals]:
         memo = _memos[memo_key] = Memo(load_policy(), job.as_of, job.target, reader.to_date)
     rows, replayed = reader.read(job.low, job.high, job.as_of)
     lines: list[str] = []
-    persons: Counter[tuple[object, ...]] = Counter()
-    answers, provinces = memo.answers, _PROVINCE_JSON
-    for person, group in itertools.groupby(rows, key=operator.itemgetter(0)):
-        certificates = list(group)
-        province, key = memo.answer_rows(certificates, replayed)
-        persons[key] += 1
-        lines.append(f'{{"person":{person},"province":{provinces[province]},{answers[key][0]}')
+    persons: Counter[int] = Counter()
+    answers, provinces = memo.by_id, _PROVINCE_JSON
+    for person, province, answer_id in memo.answer_range(rows, replayed):
+        persons[answer_id] += 1
+        lines.append(
+            f'{{"person":{person},"province":{provinces[province]},{answers[answer_id][0]}'
+        )
     totals = Totals(persons=len(lines), certificates=len(rows))
-    for key, count in persons.items():
-        for name in answers[key][1]:
+    for answer_id, count in persons.items():
+        for name in answers[answer_id][1]:
             totals.counts[name] += count
     return ("\n".join(lines) + "\n") if lines else "", totals
 
