@@ -39,7 +39,7 @@ from certbridge.registry.service import (
     display_number,
     person_lookup_key,
 )
-from certbridge.registry.settlement import settle_certificates
+from certbridge.registry.settlement import settle_written
 
 CHUNK = 5_000
 ACTOR = "demo-data"
@@ -174,7 +174,22 @@ def _insert_people(
             _event_row(certificate_id, e.kind, e.effective_on, e.reason) for e in cert.events
         )
     connection.execute(insert(CertificateEvent), events)
-    settle_certificates(connection, certificate_ids)
+    settle_written(
+        connection,
+        [
+            (
+                certificate_id,
+                cert.type.scheme,
+                cert.issued_on,
+                cert.valid_until,
+                [
+                    Event("issued", cert.issued_on),
+                    *(Event(e.kind, e.effective_on) for e in cert.events),
+                ],
+            )
+            for certificate_id, (_, cert) in zip(certificate_ids, planned, strict=True)
+        ],
+    )
 
 
 def _person_row(planned: PlannedPerson, keys: Keys) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from certbridge.exchange.models import CertificateVersion
 from certbridge.exchange.rules import STATE_LABELS, CertificateRow, RowError
 from certbridge.identity import mask_id_number
 from certbridge.registry.hooks import notify_state_changed
+from certbridge.registry.lifecycle import Event
 from certbridge.registry.models import Certificate, CertificateEvent, Person
 from certbridge.registry.sealing import seal
 from certbridge.registry.service import (
@@ -30,7 +31,7 @@ from certbridge.registry.service import (
     ensure_authority,
     person_lookup_key,
 )
-from certbridge.registry.settlement import settle_certificates
+from certbridge.registry.settlement import settle_certificates, settle_written
 
 # The status event that takes a certificate from one state to another.
 STATE_EVENTS = {
@@ -241,8 +242,27 @@ class Reconciler:
         events += self._apply_updates(session, work)
         if events:
             session.execute(insert(CertificateEvent), events)
-        touched = [*certificate_ids, *(existing.id for _, existing, _ in work.updates)]
-        settle_certificates(session.connection(), touched)
+        self._settle(session, work, certificate_ids, events)
+
+    def _settle(
+        self,
+        session: Session,
+        work: ChunkWork,
+        certificate_ids: list[int],
+        events: list[dict[str, Any]],
+    ) -> None:
+        """New certificates are settled from the events just written; updated ones from
+        their whole log, read back."""
+        logs: dict[int, list[Event]] = {i: [] for i in certificate_ids}
+        for event in events:
+            if event["certificate_id"] in logs:
+                logs[event["certificate_id"]].append(Event(event["kind"], event["effective_on"]))
+        written = [
+            (i, v["scheme"], v["issued_on"], v["valid_until"], logs[i])
+            for i, (_, _, v) in zip(certificate_ids, work.new_certificates, strict=True)
+        ]
+        settle_written(session.connection(), written)
+        settle_certificates(session.connection(), [existing.id for _, existing, _ in work.updates])
 
     def _insert_people(self, session: Session, work: ChunkWork) -> dict[str, int]:
         ids: dict[str, int] = {}

@@ -8,14 +8,15 @@ event log). Batch readers (recognition.batch) rely on this to read a status per 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from datetime import date
 from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from certbridge.catalog import load_catalog
-from certbridge.registry.lifecycle import Event, settle
+from certbridge.registry.lifecycle import Event, Settled, settle
 from certbridge.registry.models import Certificate, CertificateEvent
 
 CHUNK = 500
@@ -44,6 +45,23 @@ def settle_certificates(connection: Connection, certificate_ids: Collection[int]
             connection.execute(_STORE, values)
         done += len(values)
     return done
+
+
+def settle_written(
+    connection: Connection, written: Iterable[tuple[int, str, date, date | None, list[Event]]]
+) -> None:
+    """Store settlements for certificates whose whole event log the caller has just written
+    (id, scheme, issued, valid until, events): no need to read them back."""
+    schemes = load_catalog().schemes
+    values = [
+        _values(
+            certificate_id,
+            settle(schemes[scheme].validity, issued=issued, valid_until=until, events=events),
+        )
+        for certificate_id, scheme, issued, until, events in written
+    ]
+    if values:
+        connection.execute(_STORE, values)
 
 
 def settle_stale(connection: Connection, *, batch: int = 20_000) -> int:
@@ -84,16 +102,18 @@ def _settlements(connection: Connection, ids: list[int]) -> list[dict[str, Any]]
             valid_until=valid_until,
             events=logs.get(certificate_id, ()),
         )
-        values.append(
-            {
-                "certificate_id": certificate_id,
-                "through": settled.through,
-                "standing": settled.standing,
-                "due_on": settled.due_on,
-                "until": settled.valid_until,
-            }
-        )
+        values.append(_values(certificate_id, settled))
     return values
+
+
+def _values(certificate_id: int, settled: Settled) -> dict[str, Any]:
+    return {
+        "certificate_id": certificate_id,
+        "through": settled.through,
+        "standing": settled.standing,
+        "due_on": settled.due_on,
+        "until": settled.valid_until,
+    }
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
