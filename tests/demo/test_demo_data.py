@@ -17,6 +17,7 @@ from certbridge.errors import InputError
 from certbridge.identity import parse_id_number
 from certbridge.query.service import certificates_of_person
 from certbridge.registry.models import Certificate, Person
+from support import assert_every_certificate_is_settled_truly
 
 ANCHOR = date(2026, 11, 29)
 
@@ -87,3 +88,10 @@ def test_demo_data_refuses_a_database_that_already_has_holders(engine: Engine, k
     with pytest.raises(InputError) as refused:
         write_demo(engine, people=10, seed=1, anchor=ANCHOR, keys=keys)
     assert refused.value.code == "demo.not_empty"
+
+
+def test_every_written_certificate_carries_the_settlement_its_log_gives(
+    engine: Engine, session: Session, keys
+) -> None:  # type: ignore[no-untyped-def]
+    write_demo(engine, people=400, seed=13, anchor=ANCHOR, keys=keys)
+    assert_every_certificate_is_settled_truly(session)
