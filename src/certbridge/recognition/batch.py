@@ -91,6 +91,11 @@ COUNTING = frozenset({"valid", "review_due"})
 # level, whether it counts, whole tenths of a year held.
 Entry = tuple[str, int | None, bool, int]
 _PERSON = operator.itemgetter(0)
+# How a type bears on one occupation's ladder: own trade, own skill level, levels it is
+# deemed, notices it opens (Memo._facts_for).
+_TypeFacts = tuple[bool, bool, tuple[int, ...], tuple[tuple[int, str], ...]]
+_UNRELATED: _TypeFacts = (False, False, (), ())
+_NO_LEVELS: dict[str, _TypeFacts] = {}
 _MISSING: Any = object()
 
 _LOW: BindParameter[int] = bindparam("low")
@@ -311,6 +316,7 @@ class Memo:
         self._tenths: dict[Any, int] = {}
         self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
         self._eligible: dict[tuple[object, ...], _Part] = {}
+        self._ladder_facts: dict[tuple[object, str], dict[str, _TypeFacts]] = {}
         # The row path: certificate shape -> entry, signature -> answer id -> answer.
         self._entries: dict[tuple[Any, ...], Entry | None] = {}
         self._index: dict[tuple[object, ...], int] = {}
@@ -441,29 +447,29 @@ class Memo:
         """All that the next levels of `occupation` rest on, in whole tenths of a year: the
         levels held (own skill certificates and deemed ones, each since when), the notices
         that open a level, and the years in the trade (engine._ladders, _missing)."""
-        compiled = self._compiled(cast(str | None, province_key))
-        if occupation not in compiled.occupations:
+        facts = self._ladder_facts.get((province_key, occupation))
+        if facts is None:
+            facts = self._ladder_facts[(province_key, occupation)] = self._facts_for(
+                cast(str | None, province_key), occupation
+            )
+        if facts is _NO_LEVELS:
             return (province_key, occupation, False)
         since = [-2] * 6  # per level, the most tenths it has been held (-2: never)
         notices: set[tuple[int, str]] = set()
         experience = -2
         appears = occupation == self._target_occupation
         for type_code, level, counts, tenths in signature:
-            own, skill = self._type_facts[type_code]
-            if own == occupation and tenths >= 0:
+            own, skill, deemed, opens = facts.get(type_code, _UNRELATED)
+            if own and tenths >= 0:
                 experience, appears = max(experience, tenths), True
-            if not counts:
+            if not counts or not (own or deemed):
                 continue
-            held_levels = [level] if own == occupation and skill and level else []
-            for grant in compiled.deemed.get(type_code, ()):
-                if grant.occupation == occupation:
-                    held_levels.append(grant.level)
-                    if grant.may_apply is not None:
-                        notices.add((grant.may_apply, grant.rule.id))
-            appears = appears or own == occupation or bool(held_levels)
-            for held_level in held_levels:
+            appears = True
+            notices.update(opens)
+            for held_level in (level, *deemed) if skill and level else deemed:
                 for reached in range(held_level, 6):
-                    since[reached] = max(since[reached], tenths)
+                    if since[reached] < tenths:
+                        since[reached] = tenths
         if not appears:
             return (province_key, occupation, False)
         # Past the longest wait a rule sets, more years change no answer.
@@ -471,6 +477,23 @@ class Memo:
         since = [min(held, cap) for held, cap in zip(since, caps, strict=True)]
         experience = min(experience, experience_cap)
         return (province_key, occupation, True, *since, experience, *sorted(notices))
+
+    def _facts_for(self, province: str | None, occupation: str) -> dict[str, _TypeFacts]:
+        """Per type, how it bears on `occupation`'s ladder in this jurisdiction: its own
+        trade, a skill level of it, levels it is deemed, notices it opens."""
+        compiled = self._compiled(province)
+        if occupation not in compiled.occupations:
+            return _NO_LEVELS
+        facts = {}
+        for type_code, (own, skill) in self._type_facts.items():
+            grants = [g for g in compiled.deemed.get(type_code, ()) if g.occupation == occupation]
+            facts[type_code] = (
+                own == occupation,
+                own == occupation and skill,
+                tuple(g.level for g in grants),
+                tuple((g.may_apply, g.rule.id) for g in grants if g.may_apply is not None),
+            )
+        return facts
 
     def _fill(
         self,
