@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from certbridge.config import Settings
 from certbridge.query.fastpath import _lookup_request
+from certbridge.registry.service import record_event
 from certbridge.web.app import create_app
 
 
@@ -20,8 +21,20 @@ def holder(registry, session: Session) -> dict[str, str]:  # type: ignore[no-unt
     person, id_number = registry.person("赵𠮷")
     number = registry.certificate(person, id_number, "低压电工作业", issued=date(2023, 2, 1))[1]
     skill = registry.certificate(person, id_number, "电工", level=4, issued=date(2022, 6, 1))[1]
+    building, suspended = registry.certificate(
+        person, id_number, "建筑电工", issued=date(2024, 1, 8)
+    )
+    record_event(
+        session,
+        building,
+        kind="suspended",
+        effective_on=date(2025, 3, 1),
+        actor="test",
+        reason="违章作业",
+    )
     session.commit()
-    return {"name": "赵𠮷", "number": number, "skill": skill}
+    # The fast path answers from settled statuses; a suspension needs the event log.
+    return {"name": "赵𠮷", "number": number, "skill": skill, "suspended": suspended}
 
 
 @pytest.fixture
@@ -41,6 +54,7 @@ def _paths(holder: dict[str, str]) -> list[str]:
     return [
         f"/api/v1/certificates/{number}?name={name}",
         f"/api/v1/certificates/{holder['skill']}?name={name}&extra=1",
+        f"/api/v1/certificates/{holder['suspended']}?name={name}",
         f"/api/v1/certificates/{number}?name={quote('别人')}",  # wrong name
         f"/api/v1/certificates/T000000000000000000?name={name}",  # unknown number
         f"/api/v1/certificates/{quote('<script>')}?name={name}",  # refused shape

@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from certbridge.catalog import load_catalog
-from certbridge.registry.lifecycle import Event, settle, settled_code, status_on
+from certbridge.registry.lifecycle import (
+    Event,
+    settle,
+    settled_code,
+    status_from_settled,
+    status_on,
+)
 
 SPECIAL_OPERATION = load_catalog().scheme("special_operation").validity
 SKILL_LEVEL = load_catalog().scheme("skill_level").validity
@@ -144,6 +150,17 @@ def test_a_settlement_answers_as_the_event_log_on_every_date_from_its_last_event
         scheme.validity, issued=issued, valid_until=valid_until, events=events, as_of=as_of
     )
     assert settled_code(scheme.validity, settled, as_of) == expected.code
+    if settled.standing == "active":
+        label = scheme.validity.review_kind_zh
+        from_settled = status_from_settled(scheme.validity, settled, as_of, review_label=label)
+        assert from_settled == status_on(
+            scheme.validity,
+            issued=issued,
+            valid_until=valid_until,
+            events=events,
+            as_of=as_of,
+            review_label=label,
+        )
 
 
 def test_before_its_last_event_a_settlement_defers_to_the_log() -> None:

@@ -111,6 +111,20 @@ def settle(
     return Settled(through, standing, due, until)
 
 
+def status_from_settled(
+    rule: ValidityRule, settled: Settled, as_of: date, review_label: str | None = None
+) -> Status:
+    """The status on `as_of` of an active certificate from its settlement, as `status_on`
+    gives it from the log; only for dates from `through` on."""
+    if settled.standing != "active" or as_of < settled.through:
+        raise ValueError("only an active settlement answers, from its last event on")
+    state = state_on(rule, settled.due_on, settled.valid_until, as_of)
+    label = STATUS_LABELS[state.state]
+    if state.state == "review_due" and review_label:
+        label = f"待{review_label}"
+    return Status(state.state, label, state.reason_zh, state.due_date, state.valid_until)
+
+
 def settled_code(rule: ValidityRule, settled: Settled, as_of: date) -> StatusCode | None:
     """The status code on `as_of` from a settlement; None before `through`, where only the
     event log can answer (status_on)."""
