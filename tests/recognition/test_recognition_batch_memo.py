@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certbridge.recognition.batch import Memo, summarize
 from certbridge.recognition.engine import Held
+from certbridge.recognition.memo import Memo, summarize
 from certbridge.recognition.policy import load_policy
 
 AS_OF = date(2026, 11, 29)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from certbridge.catalog import load_catalog
 from certbridge.demo.writer import write_demo
-from certbridge.recognition import batch, service
+from certbridge.recognition import batch, memo, service
 from certbridge.recognition.engine import Profile, jurisdiction_of
 from certbridge.recognition.policy import load_policy
 from certbridge.registry.models import Certificate, CertificateEvent
@@ -39,7 +39,7 @@ def _reference(session: Session, scheme: str | None, target: str | None) -> dict
         if scheme and all(c.scheme != scheme for c in held_certificates):
             continue
         held = [service.held_from_certificate(c, AS_OF, catalog) for c in held_certificates]
-        fragment, _keys = batch.summarize(held, AS_OF, target, compiled)
+        fragment, _keys = memo.summarize(held, AS_OF, target, compiled)
         province = jurisdiction_of(Profile(tuple(held), AS_OF))
         lines[person] = {"person": person, "province": province, **json.loads("{" + fragment)}
     return lines

@@ -1,0 +1,433 @@
+"""The batch's memo: answers by what the evaluator can read of a holder. Pure.
+
+Persons whose certificates agree on what the evaluator reads get the same answer, and a
+new answer is mostly put together from known parts (docs/recognition.md, "How the batch
+is fast"). `summarize` is the reference each memoised answer must equal.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from certbridge.catalog import load_catalog
+from certbridge.recognition.engine import (
+    SKILL_SCHEMES,
+    Evaluation,
+    Held,
+    Profile,
+    evaluate,
+    experience_from_certificates,
+    jurisdiction_of,
+    standing,
+    years_between,
+)
+from certbridge.recognition.policy import Compiled, Policy
+
+# A certificate row of the batch query: person, type, level, issued, issuing province,
+# status code (None: see the replayed codes), certificate id. Dates are whatever the
+# driver returns (text on SQLite).
+Row = Sequence[Any]
+COUNTING = frozenset({"valid", "review_due"})
+# What the memo keeps of one certificate: type (or "@occupation" for years in a trade),
+# level, whether it counts, whole tenths of a year held.
+Entry = tuple[str, int | None, bool, int]
+_PERSON = operator.itemgetter(0)
+# How a type bears on one occupation's ladder: own trade, own skill level, levels it is
+# deemed, notices it opens (Memo._facts_for).
+_TypeFacts = tuple[bool, bool, tuple[int, ...], tuple[tuple[int, str], ...]]
+_UNRELATED: _TypeFacts = (False, False, (), ())
+_NO_LEVELS: dict[str, _TypeFacts] = {}
+_MISSING: Any = object()
+
+
+def summarize(
+    held: list[Held],
+    as_of: date,
+    target: str | None,
+    compiled_for: Callable[[str | None], Compiled],
+) -> tuple[str, list[str]]:
+    """One person's answer as a JSON fragment (without the person) and its totals keys.
+    The reference that the memo's composed answers must equal (tests say so)."""
+    result = _evaluation(held, as_of, target, compiled_for)
+    record = {
+        "exemptions": [[x.target, x.code, list(x.basis.rule_ids)] for x in result.exemptions],
+        "deemed": [[d.occupation, d.level, list(d.basis.rule_ids)] for d in result.deemed_levels],
+        "eligible": [
+            [x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)]
+            for x in result.eligible_levels
+        ],
+    }
+    keys = [f"exemption {x.target} {x.code}" for x in result.exemptions]
+    keys.extend(f"deemed {d.occupation} {d.level}" for d in result.deemed_levels)
+    keys.extend(
+        f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
+        for x in result.eligible_levels
+    )
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))[1:], keys
+
+
+def _evaluation(
+    held: list[Held],
+    as_of: date,
+    target: str | None,
+    compiled_for: Callable[[str | None], Compiled],
+) -> Evaluation:
+    profile = Profile(
+        certificates=tuple(held),
+        as_of=as_of,
+        experience_years=experience_from_certificates(held, as_of),
+        target=target,
+    )
+    return evaluate(profile, compiled_for(jurisdiction_of(profile)))
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Entries of one part of an answer: each entry's JSON and its totals key."""
+
+    items: tuple[str, ...]
+    keys: tuple[str, ...]
+
+
+class Memo:
+    """Answers by signature: persons whose certificates agree on type, level, standing and
+    tenth of a year held get the same answer, so it is computed once.
+
+    The evaluator reads dates only through whole tenths of years held (thresholds are whole
+    years, shortfalls are shown rounded up to 0.1 year), and a province only matters when
+    the policy has a provision for it. Tenths are memoised by the raw column value.
+
+    A new signature is mostly made of known parts: the exemptions and deemed levels rest
+    only on which certificates count, and the next levels of an occupation only on the
+    certificates that touch it (its own, and those deemed into it). So an answer is put
+    together from parts, and the person is evaluated only when a part is new."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        as_of: date,
+        target: str | None,
+        to_date: Callable[[Any], date] = lambda value: value,
+    ) -> None:
+        self.as_of, self.target = as_of, target
+        self.provinces = policy.provinces_with_provisions()
+        self.answers: dict[tuple[object, ...], tuple[str, list[str]]] = {}
+        self._compiled = functools.partial(policy.in_force, as_of)
+        self.relevant, self.cap = _relevance(policy)
+        self.occupations = _occupations(policy, as_of)
+        self._caps = {o: _waits(policy, o) for o in self.occupations}
+        catalog = load_catalog()
+        self._type_facts: dict[str, tuple[str | None, bool]] = {
+            code: (t.occupation, t.scheme in SKILL_SCHEMES) for code, t in catalog.types.items()
+        }
+        self._touching = _touching(policy, as_of, self.relevant, self.occupations)
+        # relevant type -> whether it touches an occupation's levels (so years held count)
+        self._touches = {t: bool(self._touching[t]) for t in self.relevant}
+        # type -> the experience entry of its trade, for types of an occupation with levels
+        self._trade_of = {
+            code: f"@{occupation}"
+            for code, (occupation, _skill) in self._type_facts.items()
+            if occupation in self.occupations
+        }
+        for occupation in self.occupations:
+            self._type_facts[f"@{occupation}"] = (occupation, False)
+            self._touching[f"@{occupation}"] = frozenset({occupation})
+        self._target_occupation = (
+            catalog.types[target].occupation
+            if target is not None and target in catalog.types
+            else None
+        )
+        self._to_date = to_date
+        self._tenths: dict[Any, int] = {}
+        self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
+        self._eligible: dict[tuple[object, ...], _Part] = {}
+        self._ladder_facts: dict[tuple[object, str], dict[str, _TypeFacts]] = {}
+        # The row path: certificate shape -> entry, signature -> answer id -> answer.
+        self._entries: dict[tuple[Any, ...], Entry | None] = {}
+        self._index: dict[tuple[object, ...], int] = {}
+        self.by_id: list[tuple[str, list[str]]] = []
+
+    def answer(self, held: list[Held]) -> tuple[str | None, str, list[str]]:
+        """The answer for certificates already seen as Held (the reference path)."""
+        signature: list[Entry] = []
+        provinces: set[str] = set()
+        for h in held:
+            counts = standing(h, self.as_of)[0]
+            if counts and h.province:
+                provinces.add(h.province)
+            self._enter(signature, h.type_code, h.level, counts, h.status == "revoked", h.issued)
+        province, key = self._key(signature, provinces)
+        found = self.answers.get(key)
+        if found is None:
+            found = self.answers[key] = self._compose(key, lambda: held)
+        return province, found[0], found[1]
+
+    def answer_range(
+        self, rows: list[Row], replayed: Mapping[int, str]
+    ) -> Iterator[tuple[int, str | None, int]]:
+        """(person, province, answer id) for each person of a range's rows, straight from
+        the rows; the answer is `self.by_id[id]`. Held objects are only built for a new
+        signature, and each distinct certificate shape is read once (`_entries`)."""
+        entries, index, missing = self._entries, self._index, _MISSING
+        for person, group in itertools.groupby(rows, key=_PERSON):
+            certificates = list(group)
+            signature = []
+            province: str | None = None
+            several = False
+            for _person, type_code, level, issued, where, code, cid in certificates:
+                if code is None:
+                    code = replayed[cid]
+                shape = (type_code, level, code, issued)
+                entry = entries.get(shape, missing)
+                if entry is missing:
+                    entry = entries[shape] = self._entry(*shape)
+                if entry is not None:
+                    signature.append(entry)
+                if where and code in COUNTING:
+                    several = several or (province is not None and where != province)
+                    province = where
+            if several:
+                province = None
+            signature.sort()
+            key = (province if province in self.provinces else None, *signature)
+            answer_id = index.get(key)
+            if answer_id is None:
+                answer_id = self._add_answer(key, certificates, replayed)
+            yield person, province, answer_id
+
+    def _add_answer(
+        self, key: tuple[object, ...], rows: list[Row], replayed: Mapping[int, str]
+    ) -> int:
+        def held() -> list[Held]:
+            return [
+                Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
+                for _person, t, lv, i, p, code, cid in rows
+            ]
+
+        answer_id = self._index[key] = len(self.by_id)
+        self.by_id.append(self._compose(key, held))
+        return answer_id
+
+    def _entry(self, type_code: str, level: int | None, code: str, issued: Any) -> Entry | None:
+        signature: list[Entry] = []
+        self._enter(signature, type_code, level, code in COUNTING, code == "revoked", issued)
+        return signature[0] if signature else None
+
+    def _enter(
+        self,
+        signature: list[Entry],
+        type_code: str,
+        level: int | None,
+        counts: bool,
+        revoked: bool,
+        issued: Any,
+    ) -> None:
+        """Add what the answer can read of one certificate. A counting certificate grants
+        by its type and level, and by the years held if it touches an occupation's levels;
+        one that does not count only adds years in its own trade, unless revoked."""
+        if counts:
+            touches = self._touches.get(type_code)
+            if touches is not None:
+                tenths = self.tenths(issued) if touches else 0
+                signature.append((type_code, level, True, tenths))
+        elif not revoked:
+            trade = self._trade_of.get(type_code)
+            if trade is not None and (tenths := self.tenths(issued)) >= 0:
+                signature.append((trade, None, False, tenths))
+
+    def _compose(
+        self, key: tuple[object, ...], held: Callable[[], list[Held]]
+    ) -> tuple[str, list[str]]:
+        """The answer for a signature from its parts; evaluates only if a part is new."""
+        province_key, signature = key[0], cast(tuple[Any, ...], key[1:])
+        general_key = (province_key, *sorted({s[0] for s in signature if s[2]}))
+        touched: set[str | None] = {o for s in signature for o in self._touching[s[0]]}
+        touched.add(self._target_occupation)
+        eligible_keys = [
+            self._ladder_key(province_key, o, signature)
+            if o in touched
+            else (province_key, o, False)  # nothing of theirs opens a level here
+            for o in self.occupations
+        ]
+        general = self._general.get(general_key)
+        ladders = [self._eligible.get(k) for k in eligible_keys]
+        if general is None or None in ladders:
+            self._fill(held(), general_key, eligible_keys)
+            general = self._general[general_key]
+            ladders = [self._eligible[k] for k in eligible_keys]
+        exemptions, deemed = general
+        eligible = [part for part in ladders if part is not None]
+
+        fragment = (
+            f'"exemptions":[{",".join(exemptions.items)}],'
+            f'"deemed":[{",".join(deemed.items)}],'
+            f'"eligible":[{",".join(i for part in eligible for i in part.items)}]}}'
+        )
+        keys = [*exemptions.keys, *deemed.keys, *(k for part in eligible for k in part.keys)]
+        return fragment, keys
+
+    def _ladder_key(
+        self, province_key: object, occupation: str, signature: tuple[Any, ...]
+    ) -> tuple[object, ...]:
+        """All that the next levels of `occupation` rest on, in whole tenths of a year: the
+        levels held (own skill certificates and deemed ones, each since when), the notices
+        that open a level, and the years in the trade (engine._ladders, _missing)."""
+        facts = self._ladder_facts.get((province_key, occupation))
+        if facts is None:
+            facts = self._ladder_facts[(province_key, occupation)] = self._facts_for(
+                cast(str | None, province_key), occupation
+            )
+        if facts is _NO_LEVELS:
+            return (province_key, occupation, False)
+        since = [-2] * 6  # per level, the most tenths it has been held (-2: never)
+        notices: set[tuple[int, str]] = set()
+        experience = -2
+        appears = occupation == self._target_occupation
+        for type_code, level, counts, tenths in signature:
+            own, skill, deemed, opens = facts.get(type_code, _UNRELATED)
+            if own and tenths >= 0:
+                experience, appears = max(experience, tenths), True
+            if not counts or not (own or deemed):
+                continue
+            appears = True
+            notices.update(opens)
+            for held_level in (level, *deemed) if skill and level else deemed:
+                for reached in range(held_level, 6):
+                    if since[reached] < tenths:
+                        since[reached] = tenths
+        if not appears:
+            return (province_key, occupation, False)
+        # Past the longest wait a rule sets, more years change no answer.
+        caps, experience_cap = self._caps[occupation]
+        since = [min(held, cap) for held, cap in zip(since, caps, strict=True)]
+        experience = min(experience, experience_cap)
+        return (province_key, occupation, True, *since, experience, *sorted(notices))
+
+    def _facts_for(self, province: str | None, occupation: str) -> dict[str, _TypeFacts]:
+        """Per type, how it bears on `occupation`'s ladder in this jurisdiction: its own
+        trade, a skill level of it, levels it is deemed, notices it opens."""
+        compiled = self._compiled(province)
+        if occupation not in compiled.occupations:
+            return _NO_LEVELS
+        facts = {}
+        for type_code, (own, skill) in self._type_facts.items():
+            grants = [g for g in compiled.deemed.get(type_code, ()) if g.occupation == occupation]
+            facts[type_code] = (
+                own == occupation,
+                own == occupation and skill,
+                tuple(g.level for g in grants),
+                tuple((g.may_apply, g.rule.id) for g in grants if g.may_apply is not None),
+            )
+        return facts
+
+    def _fill(
+        self,
+        held: list[Held],
+        general_key: tuple[object, ...],
+        eligible_keys: list[tuple[object, ...]],
+    ) -> None:
+        result = _evaluation(held, self.as_of, self.target, self._compiled)
+        self._general[general_key] = (
+            _Part(
+                tuple(_json([x.target, x.code, list(x.basis.rule_ids)]) for x in result.exemptions),
+                tuple(f"exemption {x.target} {x.code}" for x in result.exemptions),
+            ),
+            _Part(
+                tuple(
+                    _json([d.occupation, d.level, list(d.basis.rule_ids)])
+                    for d in result.deemed_levels
+                ),
+                tuple(f"deemed {d.occupation} {d.level}" for d in result.deemed_levels),
+            ),
+        )
+        for key in eligible_keys:
+            found = [x for x in result.eligible_levels if x.occupation == key[1]]
+            self._eligible[key] = _Part(
+                tuple(
+                    _json([x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)])
+                    for x in found
+                ),
+                tuple(
+                    f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
+                    for x in found
+                ),
+            )
+
+    def _key(
+        self, signature: list[tuple[Any, ...]], provinces: set[str]
+    ) -> tuple[str | None, tuple[object, ...]]:
+        province = provinces.pop() if len(provinces) == 1 else None
+        return province, (province if province in self.provinces else None, *sorted(signature))
+
+    def tenths(self, issued: Any) -> int:
+        """Whole tenths of a year held on the as-of date (capped; -1 before issue)."""
+        found = self._tenths.get(issued)
+        if found is None:
+            day = self._to_date(issued)
+            found = (
+                min(int(years_between(day, self.as_of) * 10), self.cap) if day <= self.as_of else -1
+            )
+            self._tenths[issued] = found
+        return found
+
+
+def _occupations(policy: Policy, as_of: date) -> tuple[str, ...]:
+    """The occupations that have levels to apply for, in any jurisdiction."""
+    provinces = (None, *sorted(policy.provinces_with_provisions()))
+    return tuple(sorted({o for p in provinces for o in policy.in_force(as_of, p).occupations}))
+
+
+def _touching(
+    policy: Policy, as_of: date, relevant: frozenset[str], occupations: tuple[str, ...]
+) -> dict[str, frozenset[str]]:
+    """For each relevant type, the occupations whose next levels it can change: its own,
+    and those it is deemed into (in any jurisdiction)."""
+    catalog = load_catalog()
+    provinces = (None, *sorted(policy.provinces_with_provisions()))
+    variants = [policy.in_force(as_of, province) for province in provinces]
+    touching = {}
+    for type_code in relevant:
+        own = catalog.types[type_code].occupation if type_code in catalog.types else None
+        deemed = [g.occupation for c in variants for g in c.deemed.get(type_code, ())]
+        touching[type_code] = frozenset(o for o in (own, *deemed) if o in occupations)
+    return touching
+
+
+def _waits(policy: Policy, occupation: str) -> tuple[list[int], int]:
+    """In tenths of a year, per level the longest a rule makes one wait after holding it,
+    and the longest any rule asks in the trade."""
+    rules = [r for r in policy.rules.values() if occupation in r.occupations]
+    per_level = [0] * 6
+    for rule in rules:
+        if rule.after_level is not None:
+            wait = math.ceil(rule.years_after_level * 10)
+            per_level[rule.after_level] = max(per_level[rule.after_level], wait)
+    years = [max(r.years_after_level, r.years_in_trade) for r in rules]
+    return per_level, math.ceil(max(years, default=0) * 10)
+
+
+def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
+    """Types the evaluator can read, and the tenths of a year past which age no longer matters
+    (every year threshold of the policy is met)."""
+    catalog = load_catalog()
+    occupations = {o for r in policy.rules.values() for o in r.occupations}
+    types = {c for c, t in catalog.types.items() if t.occupation in occupations}
+    for rule in policy.rules.values():
+        types.update(rule.holding, rule.targets)
+    for row in policy.rows:
+        types.update(row.from_types)
+        types.add(row.to_type)
+    years = [max(r.years_after_level, r.years_in_trade) for r in policy.rules.values()]
+    return frozenset(types), int(max(years, default=0) * 10) + 1
