@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,7 +12,6 @@ from certbridge.catalog import load_catalog
 from certbridge.registry.lifecycle import (
     Event,
     settle,
-    settled_code,
     status_from_settled,
     status_on,
 )
@@ -146,26 +146,36 @@ def test_a_settlement_answers_as_the_event_log_on_every_date_from_its_last_event
     valid_until = issued + timedelta(days=365 * printed_years) if printed_years else None
     settled = settle(scheme.validity, issued=issued, valid_until=valid_until, events=events)
     as_of = settled.through + timedelta(days=later)
+    label = scheme.validity.review_kind_zh
     expected = status_on(
-        scheme.validity, issued=issued, valid_until=valid_until, events=events, as_of=as_of
+        scheme.validity,
+        issued=issued,
+        valid_until=valid_until,
+        events=events,
+        as_of=as_of,
+        review_label=label,
     )
-    assert settled_code(scheme.validity, settled, as_of) == expected.code
     if settled.standing == "active":
-        label = scheme.validity.review_kind_zh
         from_settled = status_from_settled(scheme.validity, settled, as_of, review_label=label)
-        assert from_settled == status_on(
-            scheme.validity,
-            issued=issued,
-            valid_until=valid_until,
-            events=events,
-            as_of=as_of,
-            review_label=label,
-        )
+        assert from_settled == expected
+    else:
+        assert expected.code == settled.standing
 
 
-def test_before_its_last_event_a_settlement_defers_to_the_log() -> None:
-    events = [Event("suspended", date(2024, 5, 1))]
-    settled = settle(SKILL_LEVEL, issued=ISSUED, valid_until=None, events=events)
-    assert settled.through == date(2024, 5, 1)
-    assert settled_code(SKILL_LEVEL, settled, date(2024, 4, 30)) is None
-    assert settled_code(SKILL_LEVEL, settled, date(2024, 5, 1)) == "suspended"
+def test_a_settlement_answers_only_for_an_active_certificate_from_its_last_event() -> None:
+    reviewed = settle(
+        SPECIAL_OPERATION,
+        issued=ISSUED,
+        valid_until=None,
+        events=[Event("reviewed", date(2023, 1, 1))],
+    )
+    assert reviewed.through == date(2023, 1, 1)
+    assert status_from_settled(SPECIAL_OPERATION, reviewed, date(2023, 1, 1)).counts
+    with pytest.raises(ValueError, match="only an active settlement"):
+        status_from_settled(SPECIAL_OPERATION, reviewed, date(2022, 12, 31))
+    suspended = settle(
+        SKILL_LEVEL, issued=ISSUED, valid_until=None, events=[Event("suspended", date(2024, 5, 1))]
+    )
+    assert suspended.standing == "suspended"
+    with pytest.raises(ValueError, match="only an active settlement"):
+        status_from_settled(SKILL_LEVEL, suspended, date(2024, 6, 1))

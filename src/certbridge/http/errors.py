@@ -40,8 +40,11 @@ def error_response(
             headers=headers,
         )
         return page
-    body = {"error": {"code": code, "message": message, "field": field}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    return {"error": {"code": code, "message": message, "field": field}}
 
 
 def _validation_message(error: dict[str, Any]) -> tuple[str, str | None]:
@@ -109,4 +112,4 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, 500, "internal", "服务内部错误，请稍后再试")
 
 
-__all__ = ["HTMLResponse", "error_response", "install_error_handlers"]
+__all__ = ["HTMLResponse", "error_body", "error_response", "install_error_handlers"]

@@ -21,6 +21,7 @@ from certbridge.http.schemas import ErrorResponse
 from certbridge.query import service
 from certbridge.query.institutions import search_institutions
 from certbridge.query.schemas import (
+    NAME_MAX_LENGTH,
     InstitutionResults,
     PersonCertificates,
     VerificationView,
@@ -39,7 +40,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 TypeParam = Annotated[
     str | None, Query(max_length=40, description="certificate type, when a number has several")
 ]
-NameParam = Annotated[str, Query(min_length=1, max_length=50, description="holder's name")]
+NameParam = Annotated[
+    str, Query(min_length=1, max_length=NAME_MAX_LENGTH, description="holder's name")
+]
 
 
 @router.get(

@@ -20,14 +20,19 @@ import anyio
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import RateLimited, client_host, rate_limited_message
+from certbridge.http.errors import error_body
 from certbridge.http.ratelimit import RateLimiter
+from certbridge.query.schemas import NAME_MAX_LENGTH
 from certbridge.query.service import RecordReader, certificate_by_number
 from certbridge.registry.service import Keys
 
 PREFIX = "/api/v1/certificates/"
-NAME_MAX_LENGTH = 50  # as NameParam in query.api
 
 ASGIApp = Callable[..., Any]
+
+# On a server database at most this many lookups run in worker threads at once: more only
+# contend for the GIL and open connections beyond the pool (measured).
+LOOKUP_THREADS = anyio.CapacityLimiter(4)
 
 
 class CertificateLookupFastPath:
@@ -108,12 +113,7 @@ async def _answer(
         return 429, _error_body("rate_limited", rate_limited_message(limited), None), [retry]
 
 
-# On a server database at most this many lookups run in worker threads at once: more only
-# contend for the GIL and open connections beyond the pool (measured).
-LOOKUP_THREADS = anyio.CapacityLimiter(4)
-
-
 def _error_body(code: str, message: str, field: str | None) -> bytes:
     # Serialised exactly as Starlette's JSONResponse serialises http.errors' bodies.
-    body = {"error": {"code": code, "message": message, "field": field}}
+    body = error_body(code, message, field)
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

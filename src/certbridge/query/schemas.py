@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+NAME_MAX_LENGTH = 50  # characters of a holder's name in a query
+
 
 class NamedCode(BaseModel):
     # Frozen: the query shares one instance per catalog entry between answers.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Executable, bindparam, select
+from sqlalchemy import Engine, Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from certbridge.catalog import load_catalog
@@ -108,50 +108,61 @@ class CertificateRecord:
     issuer_province: str
 
 
+# What a certificate's view shows, in the order CertificateRecord takes it (after the id).
+_VIEW_COLUMNS = (
+    Certificate.id,
+    Certificate.number_display,
+    Certificate.scheme,
+    Certificate.type_code,
+    Certificate.occupation_code,
+    Certificate.level,
+    Certificate.issued_on,
+    Certificate.valid_until,
+    Person.name,
+    Person.id_masked,
+    IssuingAuthority.name,
+    IssuingAuthority.department,
+    IssuingAuthority.province_code,
+    Institution.code,
+    Institution.name,
+    Institution.kind,
+)
+
+
+def _with_view_tables(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    return (
+        statement.join(Person, Person.id == Certificate.person_id)
+        .join(IssuingAuthority, IssuingAuthority.id == Certificate.issuer_id)
+        .outerjoin(Institution, Institution.id == Certificate.institution_id)
+    )
+
+
 # One row per event: a read is a single round trip whatever the number of certificates.
 _RECORD_QUERY = (
-    select(
-        Certificate.id,
-        Certificate.number_display,
-        Certificate.scheme,
-        Certificate.type_code,
-        Certificate.occupation_code,
-        Certificate.level,
-        Certificate.issued_on,
-        Certificate.valid_until,
-        Person.name,
-        Person.id_masked,
-        IssuingAuthority.name,
-        IssuingAuthority.department,
-        IssuingAuthority.province_code,
-        Institution.code,
-        Institution.name,
-        Institution.kind,
-        CertificateEvent.kind,
-        CertificateEvent.effective_on,
-        CertificateEvent.reason,
+    _with_view_tables(
+        select(
+            *_VIEW_COLUMNS,
+            CertificateEvent.kind,
+            CertificateEvent.effective_on,
+            CertificateEvent.reason,
+        )
     )
-    .join(Person, Person.id == Certificate.person_id)
-    .join(IssuingAuthority, IssuingAuthority.id == Certificate.issuer_id)
-    .outerjoin(Institution, Institution.id == Certificate.institution_id)
     .outerjoin(CertificateEvent, CertificateEvent.certificate_id == Certificate.id)
     .order_by(Certificate.id, CertificateEvent.id)
 )
 
-
 # The hot read: the certificate with its settled status instead of its event log, so one
 # row per certificate (registry.settlement; lifecycle.status_from_settled).
 _SETTLED_BY_NUMBER_KEY = (
-    select(
-        *(c for c in _RECORD_QUERY.selected_columns if c.table is not CertificateEvent.__table__),
-        Certificate.settled_through,
-        Certificate.settled_standing,
-        Certificate.settled_due_on,
-        Certificate.settled_until,
+    _with_view_tables(
+        select(
+            *_VIEW_COLUMNS,
+            Certificate.settled_through,
+            Certificate.settled_standing,
+            Certificate.settled_due_on,
+            Certificate.settled_until,
+        )
     )
-    .join(Person, Person.id == Certificate.person_id)
-    .join(IssuingAuthority, IssuingAuthority.id == Certificate.issuer_id)
-    .outerjoin(Institution, Institution.id == Certificate.institution_id)
     .where(Certificate.number_key == bindparam("key"))
     .order_by(Certificate.id)
 )

@@ -26,13 +26,13 @@ from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
 from certbridge.recognition.memo import Memo, Row
 from certbridge.recognition.policy import load_policy
-from certbridge.registry.lifecycle import Event, status_on
-from certbridge.registry.models import Certificate, CertificateEvent, IssuingAuthority
+from certbridge.registry.lifecycle import status_on
+from certbridge.registry.models import Certificate, IssuingAuthority
+from certbridge.registry.settlement import read_logs
 
 RANGE_SIZE = 20_000
 
 _certificates = Certificate.__table__
-_events = CertificateEvent.__table__
 _issuers = IssuingAuthority.__table__
 
 
@@ -147,30 +147,20 @@ class RangeReader:
         return rows, (self._replay(unsettled, as_of) if unsettled else {})
 
     def _replay(self, ids: list[int], as_of: date) -> dict[int, str]:
-        c, e = _certificates.c, _events.c
-        codes: dict[int, str] = {}
-        catalog = load_catalog()
+        schemes = load_catalog().schemes
         with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                logs: dict[int, list[Event]] = {}
-                for certificate_id, kind, effective_on in connection.execute(
-                    select(e.certificate_id, e.kind, e.effective_on)
-                    .where(e.certificate_id.in_(chunk))
-                    .order_by(e.certificate_id, e.id)
-                ):
-                    logs.setdefault(certificate_id, []).append(Event(kind, effective_on))
-                for certificate_id, scheme, issued_on, valid_until in connection.execute(
-                    select(c.id, c.scheme, c.issued_on, c.valid_until).where(c.id.in_(chunk))
-                ):
-                    codes[certificate_id] = status_on(
-                        catalog.schemes[scheme].validity,
-                        issued=issued_on,
-                        valid_until=valid_until,
-                        events=logs.get(certificate_id, ()),
-                        as_of=as_of,
-                    ).code
-        return codes
+            return {
+                certificate_id: status_on(
+                    schemes[scheme].validity,
+                    issued=issued,
+                    valid_until=valid_until,
+                    events=events,
+                    as_of=as_of,
+                ).code
+                for certificate_id, scheme, issued, valid_until, events in read_logs(
+                    connection, ids
+                )
+            }
 
     def to_date(self, value: Any) -> date:
         if isinstance(value, date):

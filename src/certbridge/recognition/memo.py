@@ -123,7 +123,6 @@ class Memo:
     ) -> None:
         self.as_of, self.target = as_of, target
         self.provinces = policy.provinces_with_provisions()
-        self.answers: dict[tuple[object, ...], tuple[str, list[str]]] = {}
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
         self.occupations = _occupations(policy, as_of)
@@ -132,9 +131,8 @@ class Memo:
         self._type_facts: dict[str, tuple[str | None, bool]] = {
             code: (t.occupation, t.scheme in SKILL_SCHEMES) for code, t in catalog.types.items()
         }
-        self._touching = _touching(policy, as_of, self.relevant, self.occupations)
         # relevant type -> whether it touches an occupation's levels (so years held count)
-        self._touches = {t: bool(self._touching[t]) for t in self.relevant}
+        self._touches = _touches(policy, as_of, self.relevant, self.occupations)
         # type -> the experience entry of its trade, for types of an occupation with levels
         self._trade_of = {
             code: f"@{occupation}"
@@ -143,7 +141,6 @@ class Memo:
         }
         for occupation in self.occupations:
             self._type_facts[f"@{occupation}"] = (occupation, False)
-            self._touching[f"@{occupation}"] = frozenset({occupation})
         self._target_occupation = (
             catalog.types[target].occupation
             if target is not None and target in catalog.types
@@ -154,7 +151,7 @@ class Memo:
         self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
         self._eligible: dict[tuple[object, ...], _Part] = {}
         self._ladder_facts: dict[tuple[object, str], dict[str, _TypeFacts]] = {}
-        # The row path: certificate shape -> entry, signature -> answer id -> answer.
+        # certificate shape -> entry (the row path); signature -> answer id -> answer
         self._entries: dict[tuple[Any, ...], Entry | None] = {}
         self._index: dict[tuple[object, ...], int] = {}
         self.by_id: list[tuple[str, list[str]]] = []
@@ -167,12 +164,16 @@ class Memo:
             counts = standing(h, self.as_of)[0]
             if counts and h.province:
                 provinces.add(h.province)
-            self._enter(signature, h.type_code, h.level, counts, h.status == "revoked", h.issued)
-        province, key = self._key(signature, provinces)
-        found = self.answers.get(key)
-        if found is None:
-            found = self.answers[key] = self._compose(key, lambda: held)
-        return province, found[0], found[1]
+            entry = self._entry(h.type_code, h.level, counts, h.status == "revoked", h.issued)
+            if entry is not None:
+                signature.append(entry)
+        province = provinces.pop() if len(provinces) == 1 else None
+        key = self._key(province, signature)
+        answer_id = self._index.get(key)
+        if answer_id is None:
+            answer_id = self._add_answer(key, lambda: held)
+        fragment, keys = self.by_id[answer_id]
+        return province, fragment, keys
 
     def answer_range(
         self, rows: list[Row], replayed: Mapping[int, str]
@@ -192,60 +193,51 @@ class Memo:
                 shape = (type_code, level, code, issued)
                 entry = entries.get(shape, missing)
                 if entry is missing:
-                    entry = entries[shape] = self._entry(*shape)
+                    counts, revoked = code in COUNTING, code == "revoked"
+                    entry = entries[shape] = self._entry(type_code, level, counts, revoked, issued)
                 if entry is not None:
                     signature.append(entry)
                 if where and code in COUNTING:
                     several = several or (province is not None and where != province)
                     province = where
-            if several:
-                province = None
-            signature.sort()
-            key = (province if province in self.provinces else None, *signature)
+            key = self._key(None if several else province, signature)
             answer_id = index.get(key)
             if answer_id is None:
-                answer_id = self._add_answer(key, certificates, replayed)
-            yield person, province, answer_id
+                answer_id = self._add_answer(
+                    key, functools.partial(self._held, certificates, replayed)
+                )
+            yield person, None if several else province, answer_id
 
-    def _add_answer(
-        self, key: tuple[object, ...], rows: list[Row], replayed: Mapping[int, str]
-    ) -> int:
-        def held() -> list[Held]:
-            return [
-                Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
-                for _person, t, lv, i, p, code, cid in rows
-            ]
+    def _key(self, province: str | None, signature: list[Entry]) -> tuple[object, ...]:
+        signature.sort()
+        return (province if province in self.provinces else None, *signature)
 
+    def _add_answer(self, key: tuple[object, ...], held: Callable[[], list[Held]]) -> int:
         answer_id = self._index[key] = len(self.by_id)
         self.by_id.append(self._compose(key, held))
         return answer_id
 
-    def _entry(self, type_code: str, level: int | None, code: str, issued: Any) -> Entry | None:
-        signature: list[Entry] = []
-        self._enter(signature, type_code, level, code in COUNTING, code == "revoked", issued)
-        return signature[0] if signature else None
+    def _held(self, rows: list[Row], replayed: Mapping[int, str]) -> list[Held]:
+        return [
+            Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
+            for _person, t, lv, i, p, code, cid in rows
+        ]
 
-    def _enter(
-        self,
-        signature: list[Entry],
-        type_code: str,
-        level: int | None,
-        counts: bool,
-        revoked: bool,
-        issued: Any,
-    ) -> None:
-        """Add what the answer can read of one certificate. A counting certificate grants
-        by its type and level, and by the years held if it touches an occupation's levels;
-        one that does not count only adds years in its own trade, unless revoked."""
+    def _entry(
+        self, type_code: str, level: int | None, counts: bool, revoked: bool, issued: Any
+    ) -> Entry | None:
+        """What the answer can read of one certificate. A counting certificate grants by its
+        type and level, and by the years held if it touches an occupation's levels; one that
+        does not count only adds years in its own trade, unless revoked."""
         if counts:
             touches = self._touches.get(type_code)
-            if touches is not None:
-                tenths = self.tenths(issued) if touches else 0
-                signature.append((type_code, level, True, tenths))
-        elif not revoked:
-            trade = self._trade_of.get(type_code)
-            if trade is not None and (tenths := self.tenths(issued)) >= 0:
-                signature.append((trade, None, False, tenths))
+            if touches is None:
+                return None
+            return (type_code, level, True, self.tenths(issued) if touches else 0)
+        trade = self._trade_of.get(type_code)
+        if revoked or trade is None or (tenths := self.tenths(issued)) < 0:
+            return None
+        return (trade, None, False, tenths)
 
     def _compose(
         self, key: tuple[object, ...], held: Callable[[], list[Held]]
@@ -253,14 +245,7 @@ class Memo:
         """The answer for a signature from its parts; evaluates only if a part is new."""
         province_key, signature = key[0], cast(tuple[Any, ...], key[1:])
         general_key = (province_key, *sorted({s[0] for s in signature if s[2]}))
-        touched: set[str | None] = {o for s in signature for o in self._touching[s[0]]}
-        touched.add(self._target_occupation)
-        eligible_keys = [
-            self._ladder_key(province_key, o, signature)
-            if o in touched
-            else (province_key, o, False)  # nothing of theirs opens a level here
-            for o in self.occupations
-        ]
+        eligible_keys = [self._ladder_key(province_key, o, signature) for o in self.occupations]
         general = self._general.get(general_key)
         ladders = [self._eligible.get(k) for k in eligible_keys]
         if general is None or None in ladders:
@@ -365,12 +350,6 @@ class Memo:
                 ),
             )
 
-    def _key(
-        self, signature: list[tuple[Any, ...]], provinces: set[str]
-    ) -> tuple[str | None, tuple[object, ...]]:
-        province = provinces.pop() if len(provinces) == 1 else None
-        return province, (province if province in self.provinces else None, *sorted(signature))
-
     def tenths(self, issued: Any) -> int:
         """Whole tenths of a year held on the as-of date (capped; -1 before issue)."""
         found = self._tenths.get(issued)
@@ -389,20 +368,20 @@ def _occupations(policy: Policy, as_of: date) -> tuple[str, ...]:
     return tuple(sorted({o for p in provinces for o in policy.in_force(as_of, p).occupations}))
 
 
-def _touching(
+def _touches(
     policy: Policy, as_of: date, relevant: frozenset[str], occupations: tuple[str, ...]
-) -> dict[str, frozenset[str]]:
-    """For each relevant type, the occupations whose next levels it can change: its own,
-    and those it is deemed into (in any jurisdiction)."""
+) -> dict[str, bool]:
+    """For each relevant type, whether it can change an occupation's next levels: as its
+    own trade, or by being deemed into it (in any jurisdiction)."""
     catalog = load_catalog()
     provinces = (None, *sorted(policy.provinces_with_provisions()))
     variants = [policy.in_force(as_of, province) for province in provinces]
-    touching = {}
+    touches = {}
     for type_code in relevant:
         own = catalog.types[type_code].occupation if type_code in catalog.types else None
         deemed = [g.occupation for c in variants for g in c.deemed.get(type_code, ())]
-        touching[type_code] = frozenset(o for o in (own, *deemed) if o in occupations)
-    return touching
+        touches[type_code] = any(o in occupations for o in (own, *deemed))
+    return touches
 
 
 def _waits(policy: Policy, occupation: str) -> tuple[list[int], int]:

@@ -123,13 +123,3 @@ def status_from_settled(
     if state.state == "review_due" and review_label:
         label = f"待{review_label}"
     return Status(state.state, label, state.reason_zh, state.due_date, state.valid_until)
-
-
-def settled_code(rule: ValidityRule, settled: Settled, as_of: date) -> StatusCode | None:
-    """The status code on `as_of` from a settlement; None before `through`, where only the
-    event log can answer (status_on)."""
-    if as_of < settled.through:
-        return None
-    if settled.standing != "active":
-        return settled.standing
-    return state_on(rule, settled.due_on, settled.valid_until, as_of).state

@@ -14,6 +14,7 @@ from certbridge.catalog.numbers import normalize_number
 from certbridge.errors import InputError, NotFound
 from certbridge.identity import IdNumber, id_number_hash, keyed_hash, mask_id_number
 from certbridge.registry.hooks import notify_state_changed
+from certbridge.registry.lifecycle import Event
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -22,7 +23,7 @@ from certbridge.registry.models import (
     Person,
 )
 from certbridge.registry.sealing import seal
-from certbridge.registry.settlement import settle_certificates
+from certbridge.registry.settlement import settle_certificates, settle_written
 
 DEPARTMENT_AUTHORITY_SUFFIX = {
     "mohrss": "人力资源和社会保障厅",
@@ -197,7 +198,12 @@ def add_certificate(
         )
     )
     session.flush()
-    settle_certificates(session.connection(), [certificate.id])
+    # Its whole log is the one event just written: settle from it, without reading back.
+    issued = Event("issued", certificate.issued_on)
+    settle_written(
+        session.connection(),
+        [(certificate.id, scheme.code, certificate.issued_on, certificate.valid_until, [issued])],
+    )
     return certificate
 
 

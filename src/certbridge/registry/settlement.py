@@ -38,18 +38,13 @@ _STORE = (
 
 def settle_certificates(connection: Connection, certificate_ids: Collection[int]) -> int:
     """Settle these certificates from their event logs and store the result; the count."""
-    done = 0
-    for chunk in _chunks(sorted(set(certificate_ids))):
-        values = _settlements(connection, chunk)
-        if values:
-            connection.execute(_STORE, values)
-        done += len(values)
-    return done
+    # Read in full before writing: the reads and the update share one connection.
+    logs = list(read_logs(connection, certificate_ids))
+    settle_written(connection, logs)
+    return len(logs)
 
 
-def settle_written(
-    connection: Connection, written: Iterable[tuple[int, str, date, date | None, list[Event]]]
-) -> None:
+def settle_written(connection: Connection, written: Iterable[Log]) -> None:
     """Store settlements for certificates whose whole event log the caller has just written
     (id, scheme, issued, valid until, events): no need to read them back."""
     schemes = load_catalog().schemes
@@ -82,28 +77,26 @@ def settle_stale(connection: Connection, *, batch: int = 20_000) -> int:
         done += settle_certificates(connection, ids)
 
 
-def _settlements(connection: Connection, ids: list[int]) -> list[dict[str, Any]]:
+# A certificate's event log with what its status rests on:
+# (id, scheme, issued, printed valid-until, events in recorded order).
+Log = tuple[int, str, date, date | None, list[Event]]
+
+
+def read_logs(connection: Connection, certificate_ids: Collection[int]) -> Iterator[Log]:
+    """The event logs of these certificates, read in chunks."""
     c, e = _certificates.c, _events.c
-    logs: dict[int, list[Event]] = {}
-    for certificate_id, kind, effective_on in connection.execute(
-        select(e.certificate_id, e.kind, e.effective_on)
-        .where(e.certificate_id.in_(ids))
-        .order_by(e.certificate_id, e.id)
-    ):
-        logs.setdefault(certificate_id, []).append(Event(kind, effective_on))
-    schemes = load_catalog().schemes
-    values = []
-    for certificate_id, scheme, issued_on, valid_until in connection.execute(
-        select(c.id, c.scheme, c.issued_on, c.valid_until).where(c.id.in_(ids))
-    ):
-        settled = settle(
-            schemes[scheme].validity,
-            issued=issued_on,
-            valid_until=valid_until,
-            events=logs.get(certificate_id, ()),
-        )
-        values.append(_values(certificate_id, settled))
-    return values
+    for chunk in _chunks(sorted(set(certificate_ids))):
+        events: dict[int, list[Event]] = {}
+        for certificate_id, kind, effective_on in connection.execute(
+            select(e.certificate_id, e.kind, e.effective_on)
+            .where(e.certificate_id.in_(chunk))
+            .order_by(e.certificate_id, e.id)
+        ):
+            events.setdefault(certificate_id, []).append(Event(kind, effective_on))
+        for certificate_id, scheme, issued_on, valid_until in connection.execute(
+            select(c.id, c.scheme, c.issued_on, c.valid_until).where(c.id.in_(chunk))
+        ):
+            yield certificate_id, scheme, issued_on, valid_until, events.get(certificate_id, [])
 
 
 def _values(certificate_id: int, settled: Settled) -> dict[str, Any]:
