@@ -42,7 +42,7 @@ def batch_rate(url: str, workers: int) -> tuple[int, float]:
     batch.reset_caches()  # every run starts cold, whatever ran before in this process
     started = time.perf_counter()
     totals = batch.run_batch(
-        url, scheme=None, as_of=AS_OF, target=None, out=io.StringIO(), workers=workers
+        url, scheme=None, as_of=AS_OF, target=None, out=io.BytesIO(), workers=workers
     )
     return totals.persons, totals.persons / (time.perf_counter() - started)
 

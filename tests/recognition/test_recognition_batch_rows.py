@@ -47,11 +47,11 @@ def _reference(session: Session, scheme: str | None, target: str | None) -> dict
 
 def _batch(url: str, scheme: str | None, target: str | None, workers: int) -> dict[int, dict]:  # type: ignore[type-arg]
     batch.reset_caches()
-    out = io.StringIO()
+    out = io.BytesIO()
     totals = batch.run_batch(
         url, scheme=scheme, as_of=AS_OF, target=target, out=out, workers=workers, range_size=97
     )
-    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    lines = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert totals.persons == len(lines)
     return {line["person"]: line for line in lines}
 

@@ -17,20 +17,42 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Date, Engine, and_, bindparam, case, exists, func, literal, null, or_, select
+from sqlalchemy import (
+    Column,
+    Date,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
-from certbridge.recognition.memo import Memo, Row
+from certbridge.recognition.memo import ENTRY_SEPARATOR, SIGNATURE_SEPARATOR, Memo, Row
 from certbridge.recognition.policy import load_policy
 from certbridge.registry.lifecycle import status_on
 from certbridge.registry.models import Certificate, IssuingAuthority
 from certbridge.registry.settlement import read_logs
 
 RANGE_SIZE = 20_000
+# A person's row of the signature query (RangeReader.signatures).
+Signed = tuple[int, str | None, str | None, int, int, str | None]
 
 _certificates = Certificate.__table__
 _issuers = IssuingAuthority.__table__
@@ -103,11 +125,90 @@ def _certificate_query(scheme: str | None) -> Any:
         .order_by(c.person_id, c.id)
     )
     if scheme is not None:
-        other = aliased(_certificates)
-        query = query.where(
-            exists().where(other.c.person_id == c.person_id, other.c.scheme == scheme)
-        )
+        query = query.where(_holds_scheme(scheme))
     return query
+
+
+# What the memo reads of each catalog type and of each recent issue date (Memo.type_table,
+# Memo.recent_days), loaded per connection so that SQL can write each certificate's entry.
+_policy_view = MetaData()
+_types = Table(
+    "batch_types",
+    _policy_view,
+    Column("type_code", String, primary_key=True),
+    Column("touches", Integer),
+    Column("trade", String),
+    prefixes=["TEMPORARY"],
+    sqlite_with_rowid=False,
+)
+_days = Table(
+    "batch_days",
+    _policy_view,
+    Column("day", Date, primary_key=True),
+    Column("tenths", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+    sqlite_with_rowid=False,
+)
+_CAP: BindParameter[int] = bindparam("cap")
+
+
+def _signature_query(scheme: str | None, dialect: str) -> Any:
+    """One row per person in person order: the province of the counting certificates (as
+    lowest and highest, equal when there is one), whether any certificate lacks a usable
+    settlement, how many certificates, and the signature text of Memo.answer_text, one
+    entry per certificate that bears on the answer.
+
+    One flat grouped query, so that SQLite groups in the person_id index's order and works
+    out each expression once per certificate."""
+    c, i, t, d = _certificates.c, _issuers.c, _types.c, _days.c
+    settled = and_(c.settled_through.is_not(None), c.settled_through <= _AS_OF)
+    counting = and_(
+        settled,
+        c.settled_standing == "active",
+        or_(c.settled_due_on.is_(None), c.settled_due_on >= _AS_OF),
+        or_(c.settled_until.is_(None), c.settled_until >= _AS_OF),
+    )
+    tenths = case((c.issued_on > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
+    entry = case(
+        (
+            counting,
+            t.type_code
+            + ENTRY_SEPARATOR
+            + func.coalesce(cast(c.level, String), "")
+            + f"{ENTRY_SEPARATOR}1{ENTRY_SEPARATOR}"
+            + cast(case((t.touches == 1, tenths), else_=0), String),
+        ),
+        (or_(c.settled_standing == "revoked", t.trade.is_(None), c.issued_on > _AS_OF), null()),
+        else_=t.trade + f"{ENTRY_SEPARATOR * 2}0{ENTRY_SEPARATOR}" + cast(tenths, String),
+    )
+    province = case((counting, i.province_code))
+    joined = func.group_concat if dialect == "sqlite" else func.string_agg
+    query = (
+        select(
+            c.person_id,
+            func.min(province),
+            func.max(province),
+            func.max(case((settled, 0), else_=1)),
+            func.count(),
+            joined(entry, bindparam("separator", SIGNATURE_SEPARATOR, type_=String)),
+        )
+        .select_from(
+            _certificates.join(_issuers, i.id == c.issuer_id)
+            .outerjoin(_types, t.type_code == c.type_code)
+            .outerjoin(_days, d.day == c.issued_on)
+        )
+        .where(c.person_id >= _LOW, c.person_id < _HIGH)
+        .group_by(c.person_id)
+        .order_by(c.person_id)
+    )
+    if scheme is not None:
+        query = query.where(_holds_scheme(scheme))
+    return query
+
+
+def _holds_scheme(scheme: str) -> Any:
+    other = aliased(_certificates)
+    return exists().where(other.c.person_id == _certificates.c.person_id, other.c.scheme == scheme)
 
 
 def _compile(statement: Any, engine: Engine) -> SQLCompiler:
@@ -117,50 +218,87 @@ def _compile(statement: Any, engine: Engine) -> SQLCompiler:
 
 
 class RangeReader:
-    """Reads a person-id range with a plain DBAPI cursor: the statement is compiled once
-    for the dialect, and SQLite's text dates are parsed once per distinct value.
-    Certificates without a usable settlement have their event logs replayed."""
+    """Reads person-id ranges on one held connection with a plain DBAPI cursor: statements
+    are compiled once for the dialect, and the memo's view of types and dates is loaded
+    into the connection's temporary tables once per memo."""
 
     def __init__(self, engine: Engine, scheme: str | None) -> None:
         self.engine = engine
+        self._signatures = _compile(_signature_query(scheme, engine.dialect.name), engine)
         self._certificates = _compile(_certificate_query(scheme), engine)
         self._text_dates = engine.dialect.name == "sqlite"
         self._dates: dict[Any, date] = {}
+        self._connection = engine.connect()
+        _policy_view.create_all(self._connection)
+        self._connection.commit()
+        self._loaded: Memo | None = None
+
+    def close(self) -> None:
+        self._connection.close()
+        self.engine.dispose()
+
+    def signatures(self, low: int, high: int, memo: Memo) -> list[Signed]:
+        """(person, lowest and highest counting province, unsettled, certificates, signature
+        text) per person of the range."""
+        if self._loaded is not memo:
+            self._load(memo)
+        rows: list[Signed] = self._fetch(self._signatures, low, high, memo.as_of, cap=memo.cap)
+        return rows
 
     def read(self, low: int, high: int, as_of: date) -> tuple[list[Row], dict[int, str]]:
-        """The range's rows, and the status codes of those that had to be replayed."""
-        values = self._certificates.construct_params(
-            {"low": low, "high": high, "as_of": as_of.isoformat() if self._text_dates else as_of}
-        )
-        params: Any = values or {}
-        if self._certificates.positional:
-            params = tuple(params[name] for name in self._certificates.positiontup or ())
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(self._certificates.string, params)
-            rows: list[Row] = list(cursor.fetchall())
-            cursor.close()
-        finally:
-            connection.close()
+        """The range's certificate rows, and the status codes of those that had to be
+        replayed (for persons with a certificate that lacks a usable settlement)."""
+        rows = self._fetch(self._certificates, low, high, as_of)
         unsettled = [row[6] for row in rows if row[5] is None]
-        return rows, (self._replay(unsettled, as_of) if unsettled else {})
+        if not unsettled:
+            return rows, {}
+        replayed = self._replay(unsettled, as_of)
+        self._connection.rollback()
+        return rows, replayed
+
+    def _load(self, memo: Memo) -> None:
+        connection = self._connection
+        connection.execute(delete(_types))
+        connection.execute(delete(_days))
+        connection.execute(
+            insert(_types),
+            [{"type_code": c, "touches": t, "trade": trade} for c, t, trade in memo.type_table()],
+        )
+        connection.execute(
+            insert(_days), [{"day": day, "tenths": tenths} for day, tenths in memo.recent_days]
+        )
+        connection.commit()
+        self._loaded = memo
+
+    def _fetch(self, statement: SQLCompiler, low: int, high: int, as_of: date, **extra: int) -> Any:
+        values = {"low": low, "high": high, "as_of": as_of, **extra}
+        if self._text_dates:
+            values["as_of"] = as_of.isoformat()
+        params: Any = statement.construct_params(values) or {}
+        if statement.positional:
+            params = tuple(params[name] for name in statement.positiontup or ())
+        cursor = self._connection.connection.cursor()
+        try:
+            cursor.execute(statement.string, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+            self._connection.connection.rollback()  # no snapshot held between ranges
 
     def _replay(self, ids: list[int], as_of: date) -> dict[int, str]:
         schemes = load_catalog().schemes
-        with self.engine.connect() as connection:
-            return {
-                certificate_id: status_on(
-                    schemes[scheme].validity,
-                    issued=issued,
-                    valid_until=valid_until,
-                    events=events,
-                    as_of=as_of,
-                ).code
-                for certificate_id, scheme, issued, valid_until, events in read_logs(
-                    connection, ids
-                )
-            }
+        return {
+            certificate_id: status_on(
+                schemes[scheme].validity,
+                issued=issued,
+                valid_until=valid_until,
+                events=events,
+                as_of=as_of,
+            ).code
+            for certificate_id, scheme, issued, valid_until, events in read_logs(
+                self._connection, ids
+            )
+        }
 
     def to_date(self, value: Any) -> date:
         if isinstance(value, date):
@@ -173,19 +311,21 @@ class RangeReader:
 
 _readers: dict[tuple[str, str | None], RangeReader] = {}
 _memos: dict[tuple[str, str | None, date, str | None], Memo] = {}
+_encoded: dict[tuple[str, str | None, date, str | None], _EncodedAnswers] = {}
 
 
 def reset_caches() -> None:
     """Forget per-process memos and readers. Forked workers inherit the parent's caches,
     so a measurement that follows another in the same process must start from here."""
     _memos.clear()
+    _encoded.clear()
     for reader in _readers.values():
-        reader.engine.dispose()
+        reader.close()
     _readers.clear()
 
 
-def run_job(job: Job) -> tuple[str, Totals]:
-    """One person-id range: its JSON lines and its totals."""
+def run_job(job: Job) -> tuple[bytes, Totals]:
+    """One person-id range: its JSON lines (UTF-8) and its totals."""
     reader = _readers.get((job.url, job.scheme))
     if reader is None:
         reader = _readers[(job.url, job.scheme)] = RangeReader(make_engine(job.url), job.scheme)
@@ -193,25 +333,63 @@ def run_job(job: Job) -> tuple[str, Totals]:
     memo = _memos.get(memo_key)
     if memo is None:
         memo = _memos[memo_key] = Memo(load_policy(), job.as_of, job.target, reader.to_date)
-    rows, replayed = reader.read(job.low, job.high, job.as_of)
-    lines: list[str] = []
+        _encoded[memo_key] = _EncodedAnswers(memo)
+    encoded = _encoded[memo_key]
+    signed = reader.signatures(job.low, job.high, memo)
+    replayed = _replayed_persons(reader, job, memo, signed)
+    lines: list[bytes] = []
     persons: Counter[int] = Counter()
-    answers, provinces = memo.by_id, _PROVINCE_JSON
-    for person, province, answer_id in memo.answer_range(rows, replayed):
+    certificates = 0
+    provinces, answer_text = _PROVINCE_JSON, memo.answer_text
+    for person, lowest, highest, unsettled, held, text in signed:
+        if unsettled:
+            province, answer_id = replayed[person]
+        else:
+            province = lowest if lowest == highest else None
+            answer_id = answer_text(province, text)
         persons[answer_id] += 1
+        certificates += held
         lines.append(
-            f'{{"person":{person},"province":{provinces[province]},{answers[answer_id][0]}'
+            b'{"person":%d,"province":%b,%b' % (person, provinces[province], encoded[answer_id])
         )
-    totals = Totals(persons=len(lines), certificates=len(rows))
+    totals = Totals(persons=len(lines), certificates=certificates)
     for answer_id, count in persons.items():
-        for name in answers[answer_id][1]:
+        for name in memo.by_id[answer_id][1]:
             totals.counts[name] += count
-    return ("\n".join(lines) + "\n") if lines else "", totals
+    return (b"\n".join(lines) + b"\n") if lines else b"", totals
 
 
-class _ProvinceJson(dict[str | None, str]):
-    def __missing__(self, province: str | None) -> str:
-        text = self[province] = json.dumps(province)
+class _EncodedAnswers(dict[int, bytes]):
+    """A memo's answer fragments as UTF-8, encoded once each."""
+
+    def __init__(self, memo: Memo) -> None:
+        super().__init__()
+        self.memo = memo
+
+    def __missing__(self, answer_id: int) -> bytes:
+        encoded = self[answer_id] = self.memo.by_id[answer_id][0].encode()
+        return encoded
+
+
+def _replayed_persons(
+    reader: RangeReader, job: Job, memo: Memo, signed: list[Signed]
+) -> dict[int, tuple[str | None, int]]:
+    """Answers for the persons with a certificate whose status must be replayed from its
+    event log, from their certificate rows."""
+    waiting = {row[0] for row in signed if row[3]}
+    if not waiting:
+        return {}
+    rows, replayed = reader.read(job.low, job.high, job.as_of)
+    rows = [row for row in rows if row[0] in waiting]
+    return {
+        person: (province, answer_id)
+        for person, province, answer_id in memo.answer_range(rows, replayed)
+    }
+
+
+class _ProvinceJson(dict[str | None, bytes]):
+    def __missing__(self, province: str | None) -> bytes:
+        text = self[province] = json.dumps(province).encode()
         return text
 
 
@@ -224,12 +402,13 @@ def run_batch(
     scheme: str | None,
     as_of: date,
     target: str | None,
-    out: IO[str],
+    out: IO[bytes],
     workers: int = 1,
     on_range: Callable[[int, int], None] | None = None,
     range_size: int = RANGE_SIZE,
 ) -> Totals:
-    """Evaluate every person (holding `scheme`, if given); write JSON lines to `out`."""
+    """Evaluate every person (holding `scheme`, if given); write JSON lines to `out` in
+    UTF-8. Worker processes hand back bytes, which cost little to pass between them."""
     engine = make_engine(url)
     try:
         ranges = person_ranges(engine, range_size)
@@ -238,7 +417,7 @@ def run_batch(
     jobs = [Job(url, scheme, as_of, target, low, high) for low, high in ranges]
     totals = Totals()
     if workers <= 1:
-        results: Iterator[tuple[str, Totals]] = map(run_job, jobs)
+        results: Iterator[tuple[bytes, Totals]] = map(run_job, jobs)
         _collect(results, jobs, totals, out, on_range)
         return totals
     context = multiprocessing.get_context("fork" if _can_fork() else "spawn")
@@ -248,10 +427,10 @@ def run_batch(
 
 
 def _collect(
-    results: Iterator[tuple[str, Totals]],
+    results: Iterator[tuple[bytes, Totals]],
     jobs: list[Job],
     totals: Totals,
-    out: IO[str],
+    out: IO[bytes],
     on_range: Callable[[int, int], None] | None,
 ) -> None:
     for job, (text, part) in zip(jobs, results, strict=True):

@@ -135,7 +135,7 @@ def recognize_batch(
         pass  # migrate first, as every command does
     started = time.perf_counter()
     output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8") as out, _progress() as progress:
+    with output.open("wb") as out, _progress() as progress:
         task = progress.add_task("互认评价", total=None)
         totals = batch.run_batch(
             settings.resolved_database_url,

@@ -14,7 +14,7 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 from certbridge.catalog import load_catalog
@@ -46,6 +46,10 @@ _TypeFacts = tuple[bool, bool, tuple[int, ...], tuple[tuple[int, str], ...]]
 _UNRELATED: _TypeFacts = (False, False, (), ())
 _NO_LEVELS: dict[str, _TypeFacts] = {}
 _MISSING: Any = object()
+SIGNATURE_SEPARATOR, ENTRY_SEPARATOR = ";", "/"
+# Where a ladder key (Memo._ladder_key) keeps the tenths since each level, and the years
+# in the trade.
+_SINCE, _EXPERIENCE = 3, 9
 
 
 def summarize(
@@ -99,6 +103,7 @@ class _Part:
 
     items: tuple[str, ...]
     keys: tuple[str, ...]
+    met: bool = True  # a ladder part: every level it shows is met
 
 
 class Memo:
@@ -127,6 +132,8 @@ class Memo:
         self.relevant, self.cap = _relevance(policy)
         self.occupations = _occupations(policy, as_of)
         self._caps = {o: _waits(policy, o) for o in self.occupations}
+        self._buckets = {o: _buckets(policy, o, self.cap) for o in self.occupations}
+        self._any_bucket = _buckets(policy, None, self.cap)
         catalog = load_catalog()
         self._type_facts: dict[str, tuple[str | None, bool]] = {
             code: (t.occupation, t.scheme in SKILL_SCHEMES) for code, t in catalog.types.items()
@@ -148,9 +155,29 @@ class Memo:
         )
         self._to_date = to_date
         self._tenths: dict[Any, int] = {}
+        self.recent_days = _recent_days(as_of, self.cap)
+        # tenths -> a day held that long (the latest), for certificates made up from a key
+        self._day_with = {t: day for day, t in reversed(self.recent_days)}
+        self._day_with[self.cap] = self.recent_days[-1][0] - timedelta(days=1)
+        # "@occupation" -> a type of that trade
+        self._type_of_trade = {
+            trade: code for code, trade in sorted(self._trade_of.items(), reverse=True)
+        }
+        self._by_text: dict[tuple[str | None, str], int] = {}
         self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
-        self._eligible: dict[tuple[object, ...], _Part] = {}
+        # ladder parts: those whose levels are all met by coarse ladder key, the others by
+        # refined ladder key (Memo._coarse, Memo._refined)
+        self._met: dict[tuple[object, ...], _Part] = {}
+        self._unmet: dict[tuple[object, ...], _Part] = {}
+        self._reads: dict[tuple[object, str, int], tuple[frozenset[int], frozenset[int]]] = {}
         self._ladder_facts: dict[tuple[object, str], dict[str, _TypeFacts]] = {}
+        self._touching: dict[tuple[object, str], frozenset[str]] = {}
+        # (province, occupation, entries that touch it) -> its part
+        self._by_entries: dict[tuple[object, ...], _Part] = {}
+        self._parsed: dict[str, Entry] = {}
+        self._ids: dict[str, int] = {}  # answer fragment -> answer id
+        # coarse signature -> the answer id of its signatures, when their levels are all met
+        self._met_answers: dict[tuple[object, ...], int] = {}
         # certificate shape -> entry (the row path); signature -> answer id -> answer
         self._entries: dict[tuple[Any, ...], Entry | None] = {}
         self._index: dict[tuple[object, ...], int] = {}
@@ -171,9 +198,39 @@ class Memo:
         key = self._key(province, signature)
         answer_id = self._index.get(key)
         if answer_id is None:
-            answer_id = self._add_answer(key, lambda: held)
+            answer_id = self._add_answer(key)
         fragment, keys = self.by_id[answer_id]
         return province, fragment, keys
+
+    def type_table(self) -> list[tuple[str, int | None, str | None]]:
+        """Per catalog type, what a signature reads of it (SQL builds entries from this):
+        whether years held matter when it counts (1, 0; None: it grants nothing), and the
+        trade it adds years to when it does not count."""
+        return [
+            (code, None if touches is None else int(touches), self._trade_of.get(code))
+            for code in sorted(self._type_facts)
+            if not code.startswith("@")
+            for touches in [self._touches.get(code)]
+        ]
+
+    def answer_text(self, province: str | None, text: str | None) -> int:
+        """The answer id for a signature given as text (SIGNATURE_SEPARATOR-joined entries
+        of ENTRY_SEPARATOR-joined fields: type, level or '', 1 or 0 for counts, tenths),
+        in any order; the province is the one of the counting certificates, if one."""
+        province = province if province in self.provinces else None
+        answer_id = self._by_text.get((province, text or ""))
+        if answer_id is None:
+            parsed = self._parsed
+            signature = [
+                parsed.get(item) or parsed.setdefault(item, parse_signature(item)[0])
+                for item in (text.split(SIGNATURE_SEPARATOR) if text else ())
+            ]
+            key = self._key(province, signature)
+            answer_id = self._index.get(key)
+            if answer_id is None:
+                answer_id = self._add_answer(key)
+            self._by_text[(province, text or "")] = answer_id
+        return answer_id
 
     def answer_range(
         self, rows: list[Row], replayed: Mapping[int, str]
@@ -203,25 +260,54 @@ class Memo:
             key = self._key(None if several else province, signature)
             answer_id = index.get(key)
             if answer_id is None:
-                answer_id = self._add_answer(
-                    key, functools.partial(self._held, certificates, replayed)
-                )
+                answer_id = self._add_answer(key)
             yield person, None if several else province, answer_id
 
     def _key(self, province: str | None, signature: list[Entry]) -> tuple[object, ...]:
         signature.sort()
         return (province if province in self.provinces else None, *signature)
 
-    def _add_answer(self, key: tuple[object, ...], held: Callable[[], list[Held]]) -> int:
-        answer_id = self._index[key] = len(self.by_id)
-        self.by_id.append(self._compose(key, held))
+    def _add_answer(self, key: tuple[object, ...]) -> int:
+        """The answer id of a new signature. One whose levels are all met shares its answer
+        with every signature of the same coarse signature (Memo._reduced says why), so
+        most new signatures are answered without composing."""
+        coarse = self._coarse_signature(key)
+        answer_id = self._met_answers.get(coarse)
+        if answer_id is None:
+            fragment, keys, met = self._compose(key)
+            answer_id = self._ids.get(fragment)
+            if answer_id is None:
+                answer_id = self._ids[fragment] = len(self.by_id)
+                self.by_id.append((fragment, keys))
+            if met:
+                self._met_answers[coarse] = answer_id
+        self._index[key] = answer_id
         return answer_id
 
-    def _held(self, rows: list[Row], replayed: Mapping[int, str]) -> list[Held]:
-        return [
-            Held(t, lv, self._to_date(i), None, replayed.get(cid) or code, province=p)
-            for _person, t, lv, i, p, code, cid in rows
-        ]
+    def _coarse_signature(self, key: tuple[object, ...]) -> tuple[object, ...]:
+        """The signature with each span rounded down to a threshold some rule sets."""
+        bucket = self._any_bucket
+        entries = cast(tuple[Entry, ...], key[1:])
+        return (
+            key[0],
+            *sorted(
+                (t, lv, c, bucket[tenths] if tenths >= 0 else tenths)
+                for t, lv, c, tenths in entries
+            ),
+        )
+
+    def _held_for(self, key: tuple[object, ...]) -> list[Held]:
+        """Certificates that have exactly this signature: any holder of them gets the answer
+        of every holder with it (the premise the tests check against `summarize`)."""
+        province = cast(str | None, key[0])
+        held = []
+        for type_code, level, counts, tenths in cast(tuple[Entry, ...], key[1:]):
+            issued = self._day_with[tenths]
+            if counts:
+                held.append(Held(type_code, level, issued, None, "valid", province=province))
+            else:  # years in a trade, from a certificate that no longer counts
+                held.append(Held(self._type_of_trade[type_code], None, issued, None, "expired"))
+        return held
 
     def _entry(
         self, type_code: str, level: int | None, counts: bool, revoked: bool, issued: Any
@@ -239,19 +325,18 @@ class Memo:
             return None
         return (trade, None, False, tenths)
 
-    def _compose(
-        self, key: tuple[object, ...], held: Callable[[], list[Held]]
-    ) -> tuple[str, list[str]]:
-        """The answer for a signature from its parts; evaluates only if a part is new."""
-        province_key, signature = key[0], cast(tuple[Any, ...], key[1:])
+    def _compose(self, key: tuple[object, ...]) -> tuple[str, list[str], bool]:
+        """The answer for a signature from its parts (evaluating only if a part is new), and
+        whether every level it shows is met."""
+        province_key, signature = key[0], cast(tuple[Entry, ...], key[1:])
         general_key = (province_key, *sorted({s[0] for s in signature if s[2]}))
-        eligible_keys = [self._ladder_key(province_key, o, signature) for o in self.occupations]
         general = self._general.get(general_key)
-        ladders = [self._eligible.get(k) for k in eligible_keys]
+        ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
         if general is None or None in ladders:
-            self._fill(held(), general_key, eligible_keys)
+            eligible_keys = [self._ladder_key(province_key, o, signature) for o in self.occupations]
+            self._fill(self._held_for(key), general_key, eligible_keys)
             general = self._general[general_key]
-            ladders = [self._eligible[k] for k in eligible_keys]
+            ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
         exemptions, deemed = general
         eligible = [part for part in ladders if part is not None]
 
@@ -261,7 +346,7 @@ class Memo:
             f'"eligible":[{",".join(i for part in eligible for i in part.items)}]}}'
         )
         keys = [*exemptions.keys, *deemed.keys, *(k for part in eligible for k in part.keys)]
-        return fragment, keys
+        return fragment, keys, all(part.met for part in eligible)
 
     def _ladder_key(
         self, province_key: object, occupation: str, signature: tuple[Any, ...]
@@ -269,11 +354,7 @@ class Memo:
         """All that the next levels of `occupation` rest on, in whole tenths of a year: the
         levels held (own skill certificates and deemed ones, each since when), the notices
         that open a level, and the years in the trade (engine._ladders, _missing)."""
-        facts = self._ladder_facts.get((province_key, occupation))
-        if facts is None:
-            facts = self._ladder_facts[(province_key, occupation)] = self._facts_for(
-                cast(str | None, province_key), occupation
-            )
+        facts = self._facts((province_key, occupation))
         if facts is _NO_LEVELS:
             return (province_key, occupation, False)
         since = [-2] * 6  # per level, the most tenths it has been held (-2: never)
@@ -294,11 +375,83 @@ class Memo:
                         since[reached] = tenths
         if not appears:
             return (province_key, occupation, False)
-        # Past the longest wait a rule sets, more years change no answer.
+        # A level's wait counts only the years also worked in the trade (engine._missing),
+        # and past the longest wait a rule sets, more years change no answer.
         caps, experience_cap = self._caps[occupation]
-        since = [min(held, cap) for held, cap in zip(since, caps, strict=True)]
+        worked = max(experience, 0)
+        since = [
+            min(held, worked, cap) if held >= 0 else held
+            for held, cap in zip(since, caps, strict=True)
+        ]
         experience = min(experience, experience_cap)
         return (province_key, occupation, True, *since, experience, *sorted(notices))
+
+    def _ladder(
+        self, province_key: object, occupation: str, signature: tuple[Entry, ...]
+    ) -> _Part | None:
+        """The part for `occupation`, by the entries that touch it (most signatures share
+        them with others), else by its ladder key."""
+        touching = self._touching.get((province_key, occupation))
+        if touching is None:
+            facts = self._facts((province_key, occupation))
+            touching = self._touching[(province_key, occupation)] = frozenset(
+                code for code, fact in facts.items() if fact != _UNRELATED
+            )
+        sub = (province_key, occupation, *(e for e in signature if e[0] in touching))
+        part = self._by_entries.get(sub)
+        if part is None:
+            part = self._ladder_part(self._ladder_key(province_key, occupation, signature))
+            if part is not None:
+                self._by_entries[sub] = part
+        return part
+
+    def _facts(self, where: tuple[object, str]) -> dict[str, _TypeFacts]:
+        facts = self._ladder_facts.get(where)
+        if facts is None:
+            facts = self._ladder_facts[where] = self._facts_for(
+                cast(str | None, where[0]), where[1]
+            )
+        return facts
+
+    def _ladder_part(self, ladder_key: tuple[object, ...]) -> _Part | None:
+        if len(ladder_key) <= _SINCE:  # an occupation off the person's ladders
+            return self._met.get(ladder_key)
+        coarse, refined = self._reduced(ladder_key)
+        found = self._met.get(coarse)
+        return found if found is not None else self._unmet.get(refined)
+
+    def _reduced(self, ladder_key: tuple[object, ...]) -> tuple[tuple[object, ...], ...]:
+        """Two keys holding only what the answer reads (engine._eligibility): the next level
+        is shown, met or with what it still needs, and the levels above it only while met.
+
+        Coarse: each span that a path to the next level or above compares, rounded down to
+        a threshold some rule sets, so every comparison comes out as before; any other span
+        only as held or not. Refined: the same, but the spans the next level's own paths
+        read are exact, since what it still needs is worked out from them. Met levels rest
+        on comparisons only, so a part whose levels are all met holds for its coarse key."""
+        since = cast(tuple[int, ...], ladder_key[_SINCE:_EXPERIENCE])
+        held = [level for level in range(1, 6) if since[level] >= 0]
+        next_level = held[0] - 1 if held else 5
+        province, occupation = ladder_key[0], cast(str, ladder_key[1])
+        reads = self._reads.get((province, occupation, next_level))
+        if reads is None:
+            reads = self._reads[(province, occupation, next_level)] = _spans_read(
+                self._compiled(cast(str | None, province)), occupation, next_level
+            )
+        exact, compared = reads
+        buckets = self._buckets[occupation]
+        coarse, refined = list(ladder_key), list(ladder_key)
+        for index in range(_SINCE, _EXPERIENCE + 1):
+            value = cast(int, ladder_key[index])
+            if value < 0:
+                continue
+            if index in compared:
+                coarse[index] = buckets[value]
+                if index not in exact:
+                    refined[index] = coarse[index]
+            else:
+                coarse[index] = refined[index] = 0
+        return tuple(coarse), tuple(refined)
 
     def _facts_for(self, province: str | None, occupation: str) -> dict[str, _TypeFacts]:
         """Per type, how it bears on `occupation`'s ladder in this jurisdiction: its own
@@ -339,7 +492,7 @@ class Memo:
         )
         for key in eligible_keys:
             found = [x for x in result.eligible_levels if x.occupation == key[1]]
-            self._eligible[key] = _Part(
+            part = _Part(
                 tuple(
                     _json([x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)])
                     for x in found
@@ -348,7 +501,16 @@ class Memo:
                     f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
                     for x in found
                 ),
+                all(x.met for x in found),
             )
+            if len(key) <= _SINCE:
+                self._met[key] = part
+                continue
+            coarse, refined = self._reduced(key)
+            if part.met:
+                self._met[coarse] = part
+            else:
+                self._unmet[refined] = part
 
     def tenths(self, issued: Any) -> int:
         """Whole tenths of a year held on the as-of date (capped; -1 before issue)."""
@@ -360,6 +522,26 @@ class Memo:
             )
             self._tenths[issued] = found
         return found
+
+
+def parse_signature(text: str | None) -> list[Entry]:
+    """Entries from a signature's text (see Memo.answer_text)."""
+    entries: list[Entry] = []
+    for item in text.split(SIGNATURE_SEPARATOR) if text else ():
+        type_code, level, counts, tenths = item.split(ENTRY_SEPARATOR)
+        entries.append((type_code, int(level) if level else None, counts == "1", int(tenths)))
+    return entries
+
+
+def _recent_days(as_of: date, cap: int) -> list[tuple[date, int]]:
+    """(day, whole tenths of a year held on the as-of date) from the as-of date back to the
+    last day short of `cap`; any earlier day is `cap`."""
+    days = []
+    day = as_of
+    while (tenths := int(years_between(day, as_of) * 10)) < cap:
+        days.append((day, tenths))
+        day -= timedelta(days=1)
+    return days
 
 
 def _occupations(policy: Policy, as_of: date) -> tuple[str, ...]:
@@ -395,6 +577,37 @@ def _waits(policy: Policy, occupation: str) -> tuple[list[int], int]:
             per_level[rule.after_level] = max(per_level[rule.after_level], wait)
     years = [max(r.years_after_level, r.years_in_trade) for r in rules]
     return per_level, math.ceil(max(years, default=0) * 10)
+
+
+def _spans_read(
+    compiled: Compiled, occupation: str, level: int
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Positions in a ladder key (Memo._ladder_key) of the spans compared by the paths to
+    `level`, and by the paths to it and every level above: the years since each level
+    they build on, and the years in the trade."""
+
+    def read_by(target: int) -> set[int]:
+        positions = set()
+        for rule in compiled.paths.get((occupation, target), ()):
+            if rule.after_level is not None and rule.years_after_level:
+                positions.add(_SINCE + rule.after_level)
+            if rule.years_in_trade:
+                positions.add(_EXPERIENCE)
+        return positions
+
+    above = set().union(*(read_by(target) for target in range(1, level + 1)))
+    return frozenset(read_by(level)), frozenset(above)
+
+
+def _buckets(policy: Policy, occupation: str | None, cap: int) -> list[int]:
+    """For each span 0..cap in tenths of a year, the longest threshold of the occupation's
+    rules (of any occupation's, if None), after a level or in the trade, that it reaches."""
+    thresholds = {0}
+    for rule in policy.rules.values():
+        if occupation in rule.occupations or (occupation is None and rule.occupations):
+            thresholds.add(math.ceil(rule.years_after_level * 10))
+            thresholds.add(math.ceil(rule.years_in_trade * 10))
+    return [max(t for t in thresholds if t <= span) for span in range(cap + 1)]
 
 
 def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
