@@ -38,9 +38,10 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
@@ -152,6 +153,29 @@ _days = Table(
 _CAP: BindParameter[int] = bindparam("cap")
 
 
+class _Bare(ColumnElement[Any]):
+    """A column without its affinity in SQLite, which stores our dates as text in columns
+    of NUMERIC affinity: compared with a parameter, such a column makes SQLite try the
+    parameter as a number on every row. A unary + drops the affinity; elsewhere, the column
+    as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Bare)
+def _bare(element: _Bare, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Bare, "sqlite")
+def _bare_sqlite(element: _Bare, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
 def _signature_query(scheme: str | None, dialect: str) -> Any:
     """One row per person in person order: the province of the counting certificates (as
     lowest and highest, equal when there is one), whether any certificate lacks a usable
@@ -161,14 +185,16 @@ def _signature_query(scheme: str | None, dialect: str) -> Any:
     One flat grouped query, so that SQLite groups in the person_id index's order and works
     out each expression once per certificate."""
     c, i, t, d = _certificates.c, _issuers.c, _types.c, _days.c
-    settled = and_(c.settled_through.is_not(None), c.settled_through <= _AS_OF)
+    through, issued = _Bare(c.settled_through), _Bare(c.issued_on)
+    due_on, until = _Bare(c.settled_due_on), _Bare(c.settled_until)
+    settled = through <= _AS_OF  # NULL, so false, when there is no settlement
     counting = and_(
         settled,
         c.settled_standing == "active",
-        or_(c.settled_due_on.is_(None), c.settled_due_on >= _AS_OF),
-        or_(c.settled_until.is_(None), c.settled_until >= _AS_OF),
+        or_(c.settled_due_on.is_(None), due_on >= _AS_OF),
+        or_(c.settled_until.is_(None), until >= _AS_OF),
     )
-    tenths = case((c.issued_on > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
+    tenths = case((issued > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
     entry = case(
         (
             counting,
@@ -178,7 +204,7 @@ def _signature_query(scheme: str | None, dialect: str) -> Any:
             + f"{ENTRY_SEPARATOR}1{ENTRY_SEPARATOR}"
             + cast(case((t.touches == 1, tenths), else_=0), String),
         ),
-        (or_(c.settled_standing == "revoked", t.trade.is_(None), c.issued_on > _AS_OF), null()),
+        (or_(c.settled_standing == "revoked", t.trade.is_(None), issued > _AS_OF), null()),
         else_=t.trade + f"{ENTRY_SEPARATOR * 2}0{ENTRY_SEPARATOR}" + cast(tenths, String),
     )
     province = case((counting, i.province_code))
