@@ -45,7 +45,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
-from certbridge.recognition.memo import ENTRY_SEPARATOR, SIGNATURE_SEPARATOR, Memo, Row
+from certbridge.recognition.memo import CODE_SEPARATOR, Memo, Row
 from certbridge.recognition.policy import load_policy
 from certbridge.registry.lifecycle import status_on
 from certbridge.registry.models import Certificate, IssuingAuthority
@@ -131,14 +131,16 @@ def _certificate_query(scheme: str | None) -> Any:
 
 
 # What the memo reads of each catalog type and of each recent issue date (Memo.type_table,
-# Memo.recent_days), loaded per connection so that SQL can write each certificate's entry.
+# Memo.recent_days), loaded per connection so that SQL can write each certificate's entry
+# code.
 _policy_view = MetaData()
 _types = Table(
     "batch_types",
     _policy_view,
     Column("type_code", String, primary_key=True),
     Column("touches", Integer),
-    Column("trade", String),
+    Column("counting_code", Integer, nullable=False),
+    Column("trade_code", Integer),
     prefixes=["TEMPORARY"],
     sqlite_with_rowid=False,
 )
@@ -177,46 +179,43 @@ def _bare_sqlite(element: _Bare, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 def _signature_query(scheme: str | None, dialect: str) -> Any:
-    """One row per person in person order: the province of the counting certificates (as
-    lowest and highest, equal when there is one), whether any certificate lacks a usable
-    settlement, how many certificates, and the signature text of Memo.answer_text, one
-    entry per certificate that bears on the answer.
+    """One row per person in person order: the lowest and highest province their
+    certificates were issued in, whether any certificate lacks a usable settlement, how
+    many certificates, and the entry codes of Memo.answer_codes, one per certificate that
+    bears on the answer.
 
-    One flat grouped query, so that SQLite groups in the person_id index's order and works
-    out each expression once per certificate."""
+    One flat grouped query, so that SQLite groups in the person_id index's order; whether
+    a certificate counts is worked out once per certificate, for its entry code alone."""
     c, i, t, d = _certificates.c, _issuers.c, _types.c, _days.c
     through, issued = _Bare(c.settled_through), _Bare(c.issued_on)
     due_on, until = _Bare(c.settled_due_on), _Bare(c.settled_until)
-    settled = through <= _AS_OF  # NULL, so false, when there is no settlement
     counting = and_(
-        settled,
+        through <= _AS_OF,
         c.settled_standing == "active",
         or_(c.settled_due_on.is_(None), due_on >= _AS_OF),
         or_(c.settled_until.is_(None), until >= _AS_OF),
     )
     tenths = case((issued > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
-    entry = case(
-        (
-            counting,
-            t.type_code
-            + ENTRY_SEPARATOR
-            + func.coalesce(cast(c.level, String), "")
-            + f"{ENTRY_SEPARATOR}1{ENTRY_SEPARATOR}"
-            + cast(case((t.touches == 1, tenths), else_=0), String),
-        ),
-        (or_(c.settled_standing == "revoked", t.trade.is_(None), issued > _AS_OF), null()),
-        else_=t.trade + f"{ENTRY_SEPARATOR * 2}0{ENTRY_SEPARATOR}" + cast(tenths, String),
+    grants = (
+        t.counting_code + func.coalesce(c.level, 0) * 100 + case((t.touches == 1, tenths), else_=0)
     )
-    province = case((counting, i.province_code))
-    joined = func.group_concat if dialect == "sqlite" else func.string_agg
+    entry = case(
+        (counting, case((t.touches.is_(None), 0), else_=grants)),
+        (or_(c.settled_standing == "revoked", t.trade_code.is_(None), issued > _AS_OF), null()),
+        else_=t.trade_code + tenths,
+    )
+    if dialect == "sqlite":
+        codes = func.group_concat(entry, CODE_SEPARATOR)
+    else:
+        codes = func.string_agg(cast(entry, String), CODE_SEPARATOR)
     query = (
         select(
             c.person_id,
-            func.min(province),
-            func.max(province),
-            func.max(case((settled, 0), else_=1)),
+            func.min(i.province_code),
+            func.max(i.province_code),
+            func.max(case((through <= _AS_OF, 0), else_=1)),  # NULL through: no settlement
             func.count(),
-            joined(entry, bindparam("separator", SIGNATURE_SEPARATOR, type_=String)),
+            codes,
         )
         .select_from(
             _certificates.join(_issuers, i.id == c.issuer_id)
@@ -264,8 +263,8 @@ class RangeReader:
         self.engine.dispose()
 
     def signatures(self, low: int, high: int, memo: Memo) -> list[Signed]:
-        """(person, lowest and highest counting province, unsettled, certificates, signature
-        text) per person of the range."""
+        """(person, lowest and highest province, unsettled, certificates, entry codes) per
+        person of the range."""
         if self._loaded is not memo:
             self._load(memo)
         rows: list[Signed] = self._fetch(self._signatures, low, high, memo.as_of, cap=memo.cap)
@@ -288,7 +287,10 @@ class RangeReader:
         connection.execute(delete(_days))
         connection.execute(
             insert(_types),
-            [{"type_code": c, "touches": t, "trade": trade} for c, t, trade in memo.type_table()],
+            [
+                {"type_code": c, "touches": t, "counting_code": code, "trade_code": trade}
+                for c, t, code, trade in memo.type_table()
+            ],
         )
         connection.execute(
             insert(_days), [{"day": day, "tenths": tenths} for day, tenths in memo.recent_days]
@@ -362,17 +364,16 @@ def run_job(job: Job) -> tuple[bytes, Totals]:
         _encoded[memo_key] = _EncodedAnswers(memo)
     encoded = _encoded[memo_key]
     signed = reader.signatures(job.low, job.high, memo)
-    replayed = _replayed_persons(reader, job, memo, signed)
+    apart = _answered_from_rows(reader, job, memo, signed)
     lines: list[bytes] = []
     persons: Counter[int] = Counter()
     certificates = 0
-    provinces, answer_text = _PROVINCE_JSON, memo.answer_text
-    for person, lowest, highest, unsettled, held, text in signed:
-        if unsettled:
-            province, answer_id = replayed[person]
+    provinces, answer_codes = _PROVINCE_JSON, memo.answer_codes
+    for person, lowest, highest, unsettled, held, codes in signed:
+        if unsettled or lowest != highest:
+            province, answer_id = apart[person]
         else:
-            province = lowest if lowest == highest else None
-            answer_id = answer_text(province, text)
+            province, answer_id = answer_codes(lowest, codes)
         persons[answer_id] += 1
         certificates += held
         lines.append(
@@ -397,12 +398,14 @@ class _EncodedAnswers(dict[int, bytes]):
         return encoded
 
 
-def _replayed_persons(
+def _answered_from_rows(
     reader: RangeReader, job: Job, memo: Memo, signed: list[Signed]
 ) -> dict[int, tuple[str | None, int]]:
-    """Answers for the persons with a certificate whose status must be replayed from its
-    event log, from their certificate rows."""
-    waiting = {row[0] for row in signed if row[3]}
+    """Province and answer of the persons whose signature row cannot tell: those with a
+    certificate whose status must be replayed from its event log, and those with
+    certificates from several provinces (only the counting ones say where they are). Both
+    are read from their certificate rows."""
+    waiting = {row[0] for row in signed if row[3] or row[1] != row[2]}
     if not waiting:
         return {}
     rows, replayed = reader.read(job.low, job.high, job.as_of)

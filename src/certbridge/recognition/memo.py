@@ -46,7 +46,8 @@ _TypeFacts = tuple[bool, bool, tuple[int, ...], tuple[tuple[int, str], ...]]
 _UNRELATED: _TypeFacts = (False, False, (), ())
 _NO_LEVELS: dict[str, _TypeFacts] = {}
 _MISSING: Any = object()
-SIGNATURE_SEPARATOR, ENTRY_SEPARATOR = ";", "/"
+CODE_SEPARATOR = ";"
+_TRADE_CODES = 1_000_000  # entry codes from here on are trades' (Memo.answer_codes)
 # Where a ladder key (Memo._ladder_key) keeps the tenths since each level, and the years
 # in the trade.
 _SINCE, _EXPERIENCE = 3, 9
@@ -163,7 +164,20 @@ class Memo:
         self._type_of_trade = {
             trade: code for code, trade in sorted(self._trade_of.items(), reverse=True)
         }
-        self._by_text: dict[tuple[str | None, str], int] = {}
+        # entry codes (Memo.answer_codes): type -> base when it counts, trade -> base
+        types = sorted(c for c in self._type_facts if not c.startswith("@"))
+        trades = sorted(set(self._trade_of.values()))
+        if self.cap >= 100 or len(types) >= _TRADE_CODES // 1000:
+            raise ValueError("entry codes need tenths under 100 and under 1,000 types")
+        self._code_of_type = {code: (n + 1) * 1000 for n, code in enumerate(types)}
+        trade_codes = {trade: _TRADE_CODES + n * 1000 for n, trade in enumerate(trades)}
+        self._code_of_trade = {c: trade_codes[trade] for c, trade in self._trade_of.items()}
+        self._code_names: dict[int, tuple[str, bool]] = {
+            **{base: (code, True) for code, base in self._code_of_type.items()},
+            **{base: (trade, False) for trade, base in trade_codes.items()},
+        }
+        self._decoded_codes: dict[int, Entry] = {}
+        self._by_codes: dict[tuple[str | None, str | None], tuple[bool, int]] = {}
         self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
         # ladder parts: those whose levels are all met by coarse ladder key, the others by
         # refined ladder key (Memo._coarse, Memo._refined)
@@ -174,7 +188,6 @@ class Memo:
         self._touching: dict[tuple[object, str], frozenset[str]] = {}
         # (province, occupation, entries that touch it) -> its part
         self._by_entries: dict[tuple[object, ...], _Part] = {}
-        self._parsed: dict[str, Entry] = {}
         self._ids: dict[str, int] = {}  # answer fragment -> answer id
         # coarse signature -> the answer id of its signatures, when their levels are all met
         self._met_answers: dict[tuple[object, ...], int] = {}
@@ -202,35 +215,46 @@ class Memo:
         fragment, keys = self.by_id[answer_id]
         return province, fragment, keys
 
-    def type_table(self) -> list[tuple[str, int | None, str | None]]:
-        """Per catalog type, what a signature reads of it (SQL builds entries from this):
-        whether years held matter when it counts (1, 0; None: it grants nothing), and the
-        trade it adds years to when it does not count."""
+    def type_table(self) -> list[tuple[str, int | None, int, int | None]]:
+        """Per catalog type, how SQL writes a certificate's entry code (Memo.answer_codes):
+        whether years held matter when it counts (1, 0; None: it grants nothing), the code
+        of the type when it counts, and the code of the trade it adds years to when it does
+        not (None: no trade with levels)."""
         return [
-            (code, None if touches is None else int(touches), self._trade_of.get(code))
-            for code in sorted(self._type_facts)
-            if not code.startswith("@")
+            (code, None if touches is None else int(touches), base, self._code_of_trade.get(code))
+            for code, base in self._code_of_type.items()
             for touches in [self._touches.get(code)]
         ]
 
-    def answer_text(self, province: str | None, text: str | None) -> int:
-        """The answer id for a signature given as text (SIGNATURE_SEPARATOR-joined entries
-        of ENTRY_SEPARATOR-joined fields: type, level or '', 1 or 0 for counts, tenths),
-        in any order; the province is the one of the counting certificates, if one."""
-        province = province if province in self.provinces else None
-        answer_id = self._by_text.get((province, text or ""))
-        if answer_id is None:
-            parsed = self._parsed
-            signature = [
-                parsed.get(item) or parsed.setdefault(item, parse_signature(item)[0])
-                for item in (text.split(SIGNATURE_SEPARATOR) if text else ())
-            ]
-            key = self._key(province, signature)
-            answer_id = self._index.get(key)
+    def answer_codes(self, province: str | None, codes: str | None) -> tuple[str | None, int]:
+        """The person's province and answer id from the entry codes of their certificates
+        (CODE_SEPARATOR-joined, any order) and the province all of them were issued in.
+
+        An entry code is `base + level × 100 + tenths`, base being the code of a type (it
+        counts) or of a trade (it does not count, and adds years in the trade); 0 stands
+        for a counting certificate that grants nothing. The province is the person's only
+        if some certificate counts."""
+        key = (province if province in self.provinces else None, codes)
+        found = self._by_codes.get(key)
+        if found is None:
+            counting, signature = False, []
+            for code in map(int, codes.split(CODE_SEPARATOR)) if codes else ():
+                counting = counting or code < _TRADE_CODES
+                if code:
+                    signature.append(self._decoded(code))
+            answer_id = self._index.get(signature_key := self._key(key[0], signature))
             if answer_id is None:
-                answer_id = self._add_answer(key)
-            self._by_text[(province, text or "")] = answer_id
-        return answer_id
+                answer_id = self._add_answer(signature_key)
+            found = self._by_codes[key] = (counting, answer_id)
+        return (province if found[0] else None), found[1]
+
+    def _decoded(self, code: int) -> Entry:
+        entry = self._decoded_codes.get(code)
+        if entry is None:
+            base, level, tenths = code - code % 1000, code % 1000 // 100, code % 100
+            name, counts = self._code_names[base]
+            entry = self._decoded_codes[code] = (name, level or None, counts, tenths)
+        return entry
 
     def answer_range(
         self, rows: list[Row], replayed: Mapping[int, str]
@@ -522,15 +546,6 @@ class Memo:
             )
             self._tenths[issued] = found
         return found
-
-
-def parse_signature(text: str | None) -> list[Entry]:
-    """Entries from a signature's text (see Memo.answer_text)."""
-    entries: list[Entry] = []
-    for item in text.split(SIGNATURE_SEPARATOR) if text else ():
-        type_code, level, counts, tenths = item.split(ENTRY_SEPARATOR)
-        entries.append((type_code, int(level) if level else None, counts == "1", int(tenths)))
-    return entries
 
 
 def _recent_days(as_of: date, cap: int) -> list[tuple[date, int]]:
