@@ -7,8 +7,8 @@ import io
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, selectinload
 
 from certbridge.catalog import load_catalog
@@ -16,7 +16,7 @@ from certbridge.demo.writer import write_demo
 from certbridge.recognition import batch, memo, service
 from certbridge.recognition.engine import Profile, jurisdiction_of
 from certbridge.recognition.policy import load_policy
-from certbridge.registry.models import Certificate, CertificateEvent
+from certbridge.registry.models import Certificate, CertificateEvent, IssuingAuthority
 from certbridge.registry.service import Keys
 
 AS_OF = date(2026, 11, 29)
@@ -79,8 +79,33 @@ def test_every_holder_gets_the_answer_computed_for_them_alone(
             select(Certificate.id).where(Certificate.settled_through.is_(None))
         ).scalars()
         assert set(unsettled) == {ids[3], ids[40], ids[41]}
+        # Holders with certificates from two provinces: only the counting ones say where
+        # the holder is, which the batch must work out from their rows.
+        _move_to_another_province(connection, persons=12)
     session.expire_all()
     assert _batch(database_url, None, None, workers=1) == _reference(session, None, None)
+
+
+def _move_to_another_province(connection: Connection, persons: int) -> None:
+    issuers = connection.execute(select(IssuingAuthority.id, IssuingAuthority.province_code)).all()
+    held = connection.execute(
+        select(Certificate.person_id, func.min(Certificate.id))
+        .group_by(Certificate.person_id)
+        .having(func.count() > 1)
+        .order_by(Certificate.person_id)
+        .limit(persons)
+    ).all()
+    assert len(held) == persons
+    for _person, certificate_id in held:
+        province = connection.execute(
+            select(IssuingAuthority.province_code)
+            .join(Certificate, Certificate.issuer_id == IssuingAuthority.id)
+            .where(Certificate.id == certificate_id)
+        ).scalar_one()
+        elsewhere = next(i for i, p in issuers if p != province)
+        connection.execute(
+            update(Certificate).where(Certificate.id == certificate_id).values(issuer_id=elsewhere)
+        )
 
 
 def test_a_scheme_and_a_target_narrow_the_batch_as_they_narrow_the_reference(
