@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,13 @@ from certbridge.recognition.engine import (
     standing,
     years_between,
 )
+from certbridge.recognition.ladders import (
+    Entry,
+    LadderKey,
+    Ladders,
+    occupations_with_levels,
+    thresholds_reached,
+)
 from certbridge.recognition.policy import Compiled, Policy
 
 # A certificate row of the batch query: person, type, level, issued, issuing province,
@@ -36,21 +42,10 @@ from certbridge.recognition.policy import Compiled, Policy
 # driver returns (text on SQLite).
 Row = Sequence[Any]
 COUNTING = frozenset({"valid", "review_due"})
-# What the memo keeps of one certificate: type (or "@occupation" for years in a trade),
-# level, whether it counts, whole tenths of a year held.
-Entry = tuple[str, int | None, bool, int]
 _PERSON = operator.itemgetter(0)
-# How a type bears on one occupation's ladder: own trade, own skill level, levels it is
-# deemed, notices it opens (Memo._facts_for).
-_TypeFacts = tuple[bool, bool, tuple[int, ...], tuple[tuple[int, str], ...]]
-_UNRELATED: _TypeFacts = (False, False, (), ())
-_NO_LEVELS: dict[str, _TypeFacts] = {}
 _MISSING: Any = object()
 CODE_SEPARATOR = ";"
 _TRADE_CODES = 1_000_000  # entry codes from here on are trades' (Memo.answer_codes)
-# Where a ladder key (Memo._ladder_key) keeps the tenths since each level, and the years
-# in the trade.
-_SINCE, _EXPERIENCE = 3, 9
 
 
 def summarize(
@@ -131,29 +126,29 @@ class Memo:
         self.provinces = policy.provinces_with_provisions()
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
-        self.occupations = _occupations(policy, as_of)
-        self._caps = {o: _waits(policy, o) for o in self.occupations}
-        self._buckets = {o: _buckets(policy, o, self.cap) for o in self.occupations}
-        self._any_bucket = _buckets(policy, None, self.cap)
+        self._any_bucket = thresholds_reached(policy, None, self.cap)
         catalog = load_catalog()
         self._type_facts: dict[str, tuple[str | None, bool]] = {
             code: (t.occupation, t.scheme in SKILL_SCHEMES) for code, t in catalog.types.items()
         }
         # relevant type -> whether it touches an occupation's levels (so years held count)
-        self._touches = _touches(policy, as_of, self.relevant, self.occupations)
+        occupations = occupations_with_levels(policy, as_of)
+        self._touches = _touches(policy, as_of, self.relevant, occupations)
         # type -> the experience entry of its trade, for types of an occupation with levels
         self._trade_of = {
             code: f"@{occupation}"
             for code, (occupation, _skill) in self._type_facts.items()
-            if occupation in self.occupations
+            if occupation in occupations
         }
-        for occupation in self.occupations:
+        for occupation in occupations:
             self._type_facts[f"@{occupation}"] = (occupation, False)
-        self._target_occupation = (
+        target_occupation = (
             catalog.types[target].occupation
             if target is not None and target in catalog.types
             else None
         )
+        self._ladders = Ladders(policy, as_of, self._type_facts, target_occupation, self.cap)
+        self.occupations = self._ladders.occupations
         self._to_date = to_date
         self._tenths: dict[Any, int] = {}
         self.recent_days = _recent_days(as_of, self.cap)
@@ -180,12 +175,9 @@ class Memo:
         self._by_codes: dict[tuple[str | None, str | None], tuple[bool, int]] = {}
         self._general: dict[tuple[object, ...], tuple[_Part, _Part]] = {}
         # ladder parts: those whose levels are all met by coarse ladder key, the others by
-        # refined ladder key (Memo._coarse, Memo._refined)
-        self._met: dict[tuple[object, ...], _Part] = {}
-        self._unmet: dict[tuple[object, ...], _Part] = {}
-        self._reads: dict[tuple[object, str, int], tuple[frozenset[int], frozenset[int]]] = {}
-        self._ladder_facts: dict[tuple[object, str], dict[str, _TypeFacts]] = {}
-        self._touching: dict[tuple[object, str], frozenset[str]] = {}
+        # refined ladder key (Ladders.reduced)
+        self._met: dict[LadderKey, _Part] = {}
+        self._unmet: dict[LadderKey, _Part] = {}
         # (province, occupation, entries that touch it) -> its part
         self._by_entries: dict[tuple[object, ...], _Part] = {}
         self._ids: dict[str, int] = {}  # answer fragment -> answer id
@@ -357,7 +349,9 @@ class Memo:
         general = self._general.get(general_key)
         ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
         if general is None or None in ladders:
-            eligible_keys = [self._ladder_key(province_key, o, signature) for o in self.occupations]
+            eligible_keys = [
+                self._ladders.key(province_key, o, signature) for o in self.occupations
+            ]
             self._fill(self._held_for(key), general_key, eligible_keys)
             general = self._general[general_key]
             ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
@@ -372,133 +366,30 @@ class Memo:
         keys = [*exemptions.keys, *deemed.keys, *(k for part in eligible for k in part.keys)]
         return fragment, keys, all(part.met for part in eligible)
 
-    def _ladder_key(
-        self, province_key: object, occupation: str, signature: tuple[Any, ...]
-    ) -> tuple[object, ...]:
-        """All that the next levels of `occupation` rest on, in whole tenths of a year: the
-        levels held (own skill certificates and deemed ones, each since when), the notices
-        that open a level, and the years in the trade (engine._ladders, _missing)."""
-        facts = self._facts((province_key, occupation))
-        if facts is _NO_LEVELS:
-            return (province_key, occupation, False)
-        since = [-2] * 6  # per level, the most tenths it has been held (-2: never)
-        notices: set[tuple[int, str]] = set()
-        experience = -2
-        appears = occupation == self._target_occupation
-        for type_code, level, counts, tenths in signature:
-            own, skill, deemed, opens = facts.get(type_code, _UNRELATED)
-            if own and tenths >= 0:
-                experience, appears = max(experience, tenths), True
-            if not counts or not (own or deemed):
-                continue
-            appears = True
-            notices.update(opens)
-            for held_level in (level, *deemed) if skill and level else deemed:
-                for reached in range(held_level, 6):
-                    if since[reached] < tenths:
-                        since[reached] = tenths
-        if not appears:
-            return (province_key, occupation, False)
-        # A level's wait counts only the years also worked in the trade (engine._missing),
-        # and past the longest wait a rule sets, more years change no answer.
-        caps, experience_cap = self._caps[occupation]
-        worked = max(experience, 0)
-        since = [
-            min(held, worked, cap) if held >= 0 else held
-            for held, cap in zip(since, caps, strict=True)
-        ]
-        experience = min(experience, experience_cap)
-        return (province_key, occupation, True, *since, experience, *sorted(notices))
-
     def _ladder(
         self, province_key: object, occupation: str, signature: tuple[Entry, ...]
     ) -> _Part | None:
         """The part for `occupation`, by the entries that touch it (most signatures share
         them with others), else by its ladder key."""
-        touching = self._touching.get((province_key, occupation))
-        if touching is None:
-            facts = self._facts((province_key, occupation))
-            touching = self._touching[(province_key, occupation)] = frozenset(
-                code for code, fact in facts.items() if fact != _UNRELATED
-            )
+        touching = self._ladders.touching(province_key, occupation)
         sub = (province_key, occupation, *(e for e in signature if e[0] in touching))
         part = self._by_entries.get(sub)
         if part is None:
-            part = self._ladder_part(self._ladder_key(province_key, occupation, signature))
+            part = self._ladder_part(self._ladders.key(province_key, occupation, signature))
             if part is not None:
                 self._by_entries[sub] = part
         return part
 
-    def _facts(self, where: tuple[object, str]) -> dict[str, _TypeFacts]:
-        facts = self._ladder_facts.get(where)
-        if facts is None:
-            facts = self._ladder_facts[where] = self._facts_for(
-                cast(str | None, where[0]), where[1]
-            )
-        return facts
-
-    def _ladder_part(self, ladder_key: tuple[object, ...]) -> _Part | None:
-        if len(ladder_key) <= _SINCE:  # an occupation off the person's ladders
-            return self._met.get(ladder_key)
-        coarse, refined = self._reduced(ladder_key)
+    def _ladder_part(self, ladder_key: LadderKey) -> _Part | None:
+        coarse, refined = self._ladders.reduced(ladder_key)
         found = self._met.get(coarse)
         return found if found is not None else self._unmet.get(refined)
-
-    def _reduced(self, ladder_key: tuple[object, ...]) -> tuple[tuple[object, ...], ...]:
-        """Two keys holding only what the answer reads (engine._eligibility): the next level
-        is shown, met or with what it still needs, and the levels above it only while met.
-
-        Coarse: each span that a path to the next level or above compares, rounded down to
-        a threshold some rule sets, so every comparison comes out as before; any other span
-        only as held or not. Refined: the same, but the spans the next level's own paths
-        read are exact, since what it still needs is worked out from them. Met levels rest
-        on comparisons only, so a part whose levels are all met holds for its coarse key."""
-        since = cast(tuple[int, ...], ladder_key[_SINCE:_EXPERIENCE])
-        held = [level for level in range(1, 6) if since[level] >= 0]
-        next_level = held[0] - 1 if held else 5
-        province, occupation = ladder_key[0], cast(str, ladder_key[1])
-        reads = self._reads.get((province, occupation, next_level))
-        if reads is None:
-            reads = self._reads[(province, occupation, next_level)] = _spans_read(
-                self._compiled(cast(str | None, province)), occupation, next_level
-            )
-        exact, compared = reads
-        buckets = self._buckets[occupation]
-        coarse, refined = list(ladder_key), list(ladder_key)
-        for index in range(_SINCE, _EXPERIENCE + 1):
-            value = cast(int, ladder_key[index])
-            if value < 0:
-                continue
-            if index in compared:
-                coarse[index] = buckets[value]
-                if index not in exact:
-                    refined[index] = coarse[index]
-            else:
-                coarse[index] = refined[index] = 0
-        return tuple(coarse), tuple(refined)
-
-    def _facts_for(self, province: str | None, occupation: str) -> dict[str, _TypeFacts]:
-        """Per type, how it bears on `occupation`'s ladder in this jurisdiction: its own
-        trade, a skill level of it, levels it is deemed, notices it opens."""
-        compiled = self._compiled(province)
-        if occupation not in compiled.occupations:
-            return _NO_LEVELS
-        facts = {}
-        for type_code, (own, skill) in self._type_facts.items():
-            grants = [g for g in compiled.deemed.get(type_code, ()) if g.occupation == occupation]
-            facts[type_code] = (
-                own == occupation,
-                own == occupation and skill,
-                tuple(g.level for g in grants),
-                tuple((g.may_apply, g.rule.id) for g in grants if g.may_apply is not None),
-            )
-        return facts
 
     def _fill(
         self,
         held: list[Held],
         general_key: tuple[object, ...],
-        eligible_keys: list[tuple[object, ...]],
+        eligible_keys: list[LadderKey],
     ) -> None:
         result = _evaluation(held, self.as_of, self.target, self._compiled)
         self._general[general_key] = (
@@ -527,10 +418,7 @@ class Memo:
                 ),
                 all(x.met for x in found),
             )
-            if len(key) <= _SINCE:
-                self._met[key] = part
-                continue
-            coarse, refined = self._reduced(key)
+            coarse, refined = self._ladders.reduced(key)
             if part.met:
                 self._met[coarse] = part
             else:
@@ -559,12 +447,6 @@ def _recent_days(as_of: date, cap: int) -> list[tuple[date, int]]:
     return days
 
 
-def _occupations(policy: Policy, as_of: date) -> tuple[str, ...]:
-    """The occupations that have levels to apply for, in any jurisdiction."""
-    provinces = (None, *sorted(policy.provinces_with_provisions()))
-    return tuple(sorted({o for p in provinces for o in policy.in_force(as_of, p).occupations}))
-
-
 def _touches(
     policy: Policy, as_of: date, relevant: frozenset[str], occupations: tuple[str, ...]
 ) -> dict[str, bool]:
@@ -579,50 +461,6 @@ def _touches(
         deemed = [g.occupation for c in variants for g in c.deemed.get(type_code, ())]
         touches[type_code] = any(o in occupations for o in (own, *deemed))
     return touches
-
-
-def _waits(policy: Policy, occupation: str) -> tuple[list[int], int]:
-    """In tenths of a year, per level the longest a rule makes one wait after holding it,
-    and the longest any rule asks in the trade."""
-    rules = [r for r in policy.rules.values() if occupation in r.occupations]
-    per_level = [0] * 6
-    for rule in rules:
-        if rule.after_level is not None:
-            wait = math.ceil(rule.years_after_level * 10)
-            per_level[rule.after_level] = max(per_level[rule.after_level], wait)
-    years = [max(r.years_after_level, r.years_in_trade) for r in rules]
-    return per_level, math.ceil(max(years, default=0) * 10)
-
-
-def _spans_read(
-    compiled: Compiled, occupation: str, level: int
-) -> tuple[frozenset[int], frozenset[int]]:
-    """Positions in a ladder key (Memo._ladder_key) of the spans compared by the paths to
-    `level`, and by the paths to it and every level above: the years since each level
-    they build on, and the years in the trade."""
-
-    def read_by(target: int) -> set[int]:
-        positions = set()
-        for rule in compiled.paths.get((occupation, target), ()):
-            if rule.after_level is not None and rule.years_after_level:
-                positions.add(_SINCE + rule.after_level)
-            if rule.years_in_trade:
-                positions.add(_EXPERIENCE)
-        return positions
-
-    above = set().union(*(read_by(target) for target in range(1, level + 1)))
-    return frozenset(read_by(level)), frozenset(above)
-
-
-def _buckets(policy: Policy, occupation: str | None, cap: int) -> list[int]:
-    """For each span 0..cap in tenths of a year, the longest threshold of the occupation's
-    rules (of any occupation's, if None), after a level or in the trade, that it reaches."""
-    thresholds = {0}
-    for rule in policy.rules.values():
-        if occupation in rule.occupations or (occupation is None and rule.occupations):
-            thresholds.add(math.ceil(rule.years_after_level * 10))
-            thresholds.add(math.ceil(rule.years_in_trade * 10))
-    return [max(t for t in thresholds if t <= span) for span in range(cap + 1)]
 
 
 def _relevance(policy: Policy) -> tuple[frozenset[str], int]:
