@@ -104,16 +104,22 @@ class _Part:
 
 class Memo:
     """Answers by signature: persons whose certificates agree on type, level, standing and
-    tenth of a year held get the same answer, so it is computed once.
+    tenth of a year held get the same answer, so it is worked out once.
 
-    The evaluator reads dates only through whole tenths of years held (thresholds are whole
-    years, shortfalls are shown rounded up to 0.1 year), and a province only matters when
-    the policy has a provision for it. Tenths are memoised by the raw column value.
+    The evaluator reads dates only through whole tenths of years held (thresholds are in
+    tenths, shortfalls are shown rounded up to 0.1 year), and a province only matters when
+    the policy has a provision for it.
 
-    A new signature is mostly made of known parts: the exemptions and deemed levels rest
-    only on which certificates count, and the next levels of an occupation only on the
-    certificates that touch it (its own, and those deemed into it). So an answer is put
-    together from parts, and the person is evaluated only when a part is new."""
+    A new signature is answered, cheapest first:
+    - by its coarse signature (spans rounded down to thresholds), when an earlier one with
+      the same coarse signature showed every level met (Ladders.reduced says why);
+    - from parts: the exemptions and deemed levels rest only on which types count, and an
+      occupation's next levels only on its reduced ladder keys;
+    - by evaluating, when a part is new: certificates made up to have exactly the
+      signature are evaluated (`_held_for`), which the tests check against `summarize`.
+
+    Certificates reach the memo as Held (`answer`), as rows (`answer_range`) or as the
+    integer entry codes that SQL writes (`answer_codes`)."""
 
     def __init__(
         self,
@@ -155,10 +161,10 @@ class Memo:
         # tenths -> a day held that long (the latest), for certificates made up from a key
         self._day_with = {t: day for day, t in reversed(self.recent_days)}
         self._day_with[self.cap] = self.recent_days[-1][0] - timedelta(days=1)
-        # "@occupation" -> a type of that trade
-        self._type_of_trade = {
-            trade: code for code, trade in sorted(self._trade_of.items(), reverse=True)
-        }
+        # "@occupation" -> a type of that trade, to make up a certificate of the trade
+        self._type_of_trade: dict[str, str] = {}
+        for code, trade in sorted(self._trade_of.items()):
+            self._type_of_trade.setdefault(trade, code)
         # entry codes (Memo.answer_codes): type -> base when it counts, trade -> base
         types = sorted(c for c in self._type_facts if not c.startswith("@"))
         trades = sorted(set(self._trade_of.values()))
