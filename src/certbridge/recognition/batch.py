@@ -1,9 +1,10 @@
 """Evaluate every holder of a scheme straight from the tables (a department planning capacity).
 
-Rows are read in person-id ranges, one per certificate with its status code worked out
-in SQL from the certificate's settlement (registry.settlement; no event logs replayed
-unless a settlement is missing); the policy is compiled once per process; ranges are spread
-over worker processes. Each person gives one compact JSON line; the totals are summed.
+Persons are read in id ranges, one row each with the entry codes of their certificates
+(recognition.batch_sql; statuses from each certificate's settlement, no event logs
+replayed unless a settlement is missing), and answered by a memo (recognition.memo) built
+once per process. Ranges are spread over worker processes; each person gives one compact
+JSON line, and the totals are summed.
 """
 
 from __future__ import annotations
@@ -18,37 +19,27 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import (
-    Column,
-    Date,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    and_,
-    bindparam,
-    case,
-    cast,
     delete,
-    exists,
     func,
     insert,
-    literal,
-    null,
-    or_,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from certbridge.catalog import load_catalog
 from certbridge.db import make_engine
-from certbridge.recognition.memo import CODE_SEPARATOR, Memo, Row
+from certbridge.recognition.batch_sql import (
+    DAYS,
+    POLICY_VIEW,
+    TYPES,
+    certificate_query,
+    signature_query,
+)
+from certbridge.recognition.memo import Memo, Row
 from certbridge.recognition.policy import load_policy
 from certbridge.registry.lifecycle import status_on
-from certbridge.registry.models import Certificate, IssuingAuthority
+from certbridge.registry.models import Certificate
 from certbridge.registry.settlement import read_logs
 
 RANGE_SIZE = 20_000
@@ -56,7 +47,6 @@ RANGE_SIZE = 20_000
 Signed = tuple[int, str | None, str | None, int, int, str | None]
 
 _certificates = Certificate.__table__
-_issuers = IssuingAuthority.__table__
 
 
 @dataclass(frozen=True)
@@ -91,151 +81,6 @@ def person_ranges(engine: Engine, size: int = RANGE_SIZE) -> list[tuple[int, int
     return [(start, min(start + size, high + 1)) for start in range(low, high + 1, size)]
 
 
-_LOW: BindParameter[int] = bindparam("low")
-_HIGH: BindParameter[int] = bindparam("high")
-_AS_OF: BindParameter[date] = bindparam("as_of", type_=Date)
-
-
-def _status_code() -> Any:
-    """The status code on the as-of date from the certificate's settlement (see
-    registry.settlement), NULL where there is none or the date precedes its last event.
-    'valid' here also stands for review_due: both count, and the batch needs no more."""
-    c = _certificates.c
-    lapsed = or_(
-        and_(c.settled_due_on.is_not(None), c.settled_due_on < _AS_OF),
-        and_(c.settled_until.is_not(None), c.settled_until < _AS_OF),
-    )
-    return case(
-        (or_(c.settled_through.is_(None), c.settled_through > _AS_OF), null()),
-        (c.settled_standing != "active", c.settled_standing),
-        (lapsed, literal("expired")),
-        else_=literal("valid"),
-    )
-
-
-def _certificate_query(scheme: str | None) -> Any:
-    """One row per certificate in person order (the person_id index gives that order):
-    person, type, level, issue date, issuing province, status code, id."""
-    c, i = _certificates.c, _issuers.c
-    query = (
-        select(
-            c.person_id, c.type_code, c.level, c.issued_on, i.province_code, _status_code(), c.id
-        )
-        .select_from(_certificates.join(_issuers, i.id == c.issuer_id))
-        .where(c.person_id >= _LOW, c.person_id < _HIGH)
-        .order_by(c.person_id, c.id)
-    )
-    if scheme is not None:
-        query = query.where(_holds_scheme(scheme))
-    return query
-
-
-# What the memo reads of each catalog type and of each recent issue date (Memo.type_table,
-# Memo.recent_days), loaded per connection so that SQL can write each certificate's entry
-# code.
-_policy_view = MetaData()
-_types = Table(
-    "batch_types",
-    _policy_view,
-    Column("type_code", String, primary_key=True),
-    Column("touches", Integer),
-    Column("counting_code", Integer, nullable=False),
-    Column("trade_code", Integer),
-    prefixes=["TEMPORARY"],
-    sqlite_with_rowid=False,
-)
-_days = Table(
-    "batch_days",
-    _policy_view,
-    Column("day", Date, primary_key=True),
-    Column("tenths", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-    sqlite_with_rowid=False,
-)
-_CAP: BindParameter[int] = bindparam("cap")
-
-
-class _Bare(ColumnElement[Any]):
-    """A column without its affinity in SQLite, which stores our dates as text in columns
-    of NUMERIC affinity: compared with a parameter, such a column makes SQLite try the
-    parameter as a number on every row. A unary + drops the affinity; elsewhere, the column
-    as it is."""
-
-    inherit_cache = True
-
-    def __init__(self, column: ColumnElement[Any]) -> None:
-        self.column = column
-        self.type = column.type
-
-
-@compiles(_Bare)
-def _bare(element: _Bare, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.column, **kw)
-
-
-@compiles(_Bare, "sqlite")
-def _bare_sqlite(element: _Bare, compiler: SQLCompiler, **kw: Any) -> str:
-    return "+" + compiler.process(element.column, **kw)
-
-
-def _signature_query(scheme: str | None, dialect: str) -> Any:
-    """One row per person in person order: the lowest and highest province their
-    certificates were issued in, whether any certificate lacks a usable settlement, how
-    many certificates, and the entry codes of Memo.answer_codes, one per certificate that
-    bears on the answer.
-
-    One flat grouped query, so that SQLite groups in the person_id index's order; whether
-    a certificate counts is worked out once per certificate, for its entry code alone."""
-    c, i, t, d = _certificates.c, _issuers.c, _types.c, _days.c
-    through, issued = _Bare(c.settled_through), _Bare(c.issued_on)
-    due_on, until = _Bare(c.settled_due_on), _Bare(c.settled_until)
-    counting = and_(
-        through <= _AS_OF,
-        c.settled_standing == "active",
-        or_(c.settled_due_on.is_(None), due_on >= _AS_OF),
-        or_(c.settled_until.is_(None), until >= _AS_OF),
-    )
-    tenths = case((issued > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
-    grants = (
-        t.counting_code + func.coalesce(c.level, 0) * 100 + case((t.touches == 1, tenths), else_=0)
-    )
-    entry = case(
-        (counting, case((t.touches.is_(None), 0), else_=grants)),
-        (or_(c.settled_standing == "revoked", t.trade_code.is_(None), issued > _AS_OF), null()),
-        else_=t.trade_code + tenths,
-    )
-    if dialect == "sqlite":
-        codes = func.group_concat(entry, CODE_SEPARATOR)
-    else:
-        codes = func.string_agg(cast(entry, String), CODE_SEPARATOR)
-    query = (
-        select(
-            c.person_id,
-            func.min(i.province_code),
-            func.max(i.province_code),
-            func.max(case((through <= _AS_OF, 0), else_=1)),  # NULL through: no settlement
-            func.count(),
-            codes,
-        )
-        .select_from(
-            _certificates.join(_issuers, i.id == c.issuer_id)
-            .outerjoin(_types, t.type_code == c.type_code)
-            .outerjoin(_days, d.day == c.issued_on)
-        )
-        .where(c.person_id >= _LOW, c.person_id < _HIGH)
-        .group_by(c.person_id)
-        .order_by(c.person_id)
-    )
-    if scheme is not None:
-        query = query.where(_holds_scheme(scheme))
-    return query
-
-
-def _holds_scheme(scheme: str) -> Any:
-    other = aliased(_certificates)
-    return exists().where(other.c.person_id == _certificates.c.person_id, other.c.scheme == scheme)
-
-
 def _compile(statement: Any, engine: Engine) -> SQLCompiler:
     compiled = statement.compile(dialect=engine.dialect)
     assert isinstance(compiled, SQLCompiler)
@@ -249,12 +94,12 @@ class RangeReader:
 
     def __init__(self, engine: Engine, scheme: str | None) -> None:
         self.engine = engine
-        self._signatures = _compile(_signature_query(scheme, engine.dialect.name), engine)
-        self._certificates = _compile(_certificate_query(scheme), engine)
+        self._signatures = _compile(signature_query(scheme, engine.dialect.name), engine)
+        self._certificates = _compile(certificate_query(scheme), engine)
         self._text_dates = engine.dialect.name == "sqlite"
         self._dates: dict[Any, date] = {}
         self._connection = engine.connect()
-        _policy_view.create_all(self._connection)
+        POLICY_VIEW.create_all(self._connection)
         self._connection.commit()
         self._loaded: Memo | None = None
 
@@ -283,17 +128,17 @@ class RangeReader:
 
     def _load(self, memo: Memo) -> None:
         connection = self._connection
-        connection.execute(delete(_types))
-        connection.execute(delete(_days))
+        connection.execute(delete(TYPES))
+        connection.execute(delete(DAYS))
         connection.execute(
-            insert(_types),
+            insert(TYPES),
             [
                 {"type_code": c, "touches": t, "counting_code": code, "trade_code": trade}
                 for c, t, code, trade in memo.type_table()
             ],
         )
         connection.execute(
-            insert(_days), [{"day": day, "tenths": tenths} for day, tenths in memo.recent_days]
+            insert(DAYS), [{"day": day, "tenths": tenths} for day, tenths in memo.recent_days]
         )
         connection.commit()
         self._loaded = memo
@@ -446,8 +291,10 @@ def run_batch(
     jobs = [Job(url, scheme, as_of, target, low, high) for low, high in ranges]
     totals = Totals()
     if workers <= 1:
-        results: Iterator[tuple[bytes, Totals]] = map(run_job, jobs)
-        _collect(results, jobs, totals, out, on_range)
+        try:
+            _collect(map(run_job, jobs), jobs, totals, out, on_range)
+        finally:
+            reset_caches()  # closes the reader's held connection
         return totals
     context = multiprocessing.get_context("fork" if _can_fork() else "spawn")
     with context.Pool(workers) as pool:
