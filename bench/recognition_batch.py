@@ -6,6 +6,9 @@ docs/benchmarks.md):
     make bench-query          # builds bench/out/query/certbridge.sqlite3 once
     .venv/bin/python bench/recognition_batch.py bench/out/query/certbridge.sqlite3
 
+or any database URL instead of the file (PostgreSQL, say, after `certbridge demo-data`
+with CERTBRIDGE_DATABASE_URL pointing there).
+
 Measures the batch path (status codes from each certificate's settlement in SQL,
 memoised evaluator, 1 and 2 worker processes) against the peer it replaces, the
 per-person ORM path that the API uses (load a person's certificates with their events,
@@ -77,10 +80,14 @@ def prepare(url: str) -> None:
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/out/recognition/certbridge.sqlite3")
-    if not path.exists():
-        sys.exit(f"no database at {path}: see the usage in this file")
-    url = f"sqlite:///{path}"
+    where = sys.argv[1] if len(sys.argv) > 1 else "bench/out/query/certbridge.sqlite3"
+    if "://" in where:  # a database URL, e.g. PostgreSQL filled by `certbridge demo-data`
+        url = where
+    else:
+        path = Path(where)
+        if not path.exists():
+            sys.exit(f"no database at {path}: see the usage in this file")
+        url = f"sqlite:///{path}"
     prepare(url)
     _, peer = orm_rate(url)
     print(f"peer  ORM per person (sample {SAMPLE:,}): {peer:>10,.0f} persons/s")
