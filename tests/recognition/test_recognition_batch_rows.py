@@ -22,10 +22,12 @@ from certbridge.registry.service import Keys
 AS_OF = date(2026, 11, 29)
 
 
-def _reference(session: Session, scheme: str | None, target: str | None) -> dict[int, dict]:  # type: ignore[type-arg]
+def _reference(
+    session: Session, scheme: str | None, target: str | None, as_of: date = AS_OF
+) -> dict[int, dict]:  # type: ignore[type-arg]
     """Each person's line computed alone, from ORM objects, without any memo."""
     catalog = load_catalog()
-    compiled = functools.partial(load_policy().in_force, AS_OF)
+    compiled = functools.partial(load_policy().in_force, as_of)
     certificates = session.scalars(
         select(Certificate)
         .options(selectinload(Certificate.events), selectinload(Certificate.issuer))
@@ -38,18 +40,20 @@ def _reference(session: Session, scheme: str | None, target: str | None) -> dict
     for person, held_certificates in by_person.items():
         if scheme and all(c.scheme != scheme for c in held_certificates):
             continue
-        held = [service.held_from_certificate(c, AS_OF, catalog) for c in held_certificates]
-        fragment, _keys = memo.summarize(held, AS_OF, target, compiled)
-        province = jurisdiction_of(Profile(tuple(held), AS_OF))
+        held = [service.held_from_certificate(c, as_of, catalog) for c in held_certificates]
+        fragment, _keys = memo.summarize(held, as_of, target, compiled)
+        province = jurisdiction_of(Profile(tuple(held), as_of))
         lines[person] = {"person": person, "province": province, **json.loads("{" + fragment)}
     return lines
 
 
-def _batch(url: str, scheme: str | None, target: str | None, workers: int) -> dict[int, dict]:  # type: ignore[type-arg]
+def _batch(
+    url: str, scheme: str | None, target: str | None, workers: int, as_of: date = AS_OF
+) -> dict[int, dict]:  # type: ignore[type-arg]
     batch.reset_caches()
     out = io.BytesIO()
     totals = batch.run_batch(
-        url, scheme=scheme, as_of=AS_OF, target=target, out=out, workers=workers, range_size=97
+        url, scheme=scheme, as_of=as_of, target=target, out=out, workers=workers, range_size=97
     )
     lines = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert totals.persons == len(lines)
@@ -116,3 +120,18 @@ def test_a_scheme_and_a_target_narrow_the_batch_as_they_narrow_the_reference(
     expected = _reference(session, scheme, target)
     assert 0 < len(expected) < 300
     assert _batch(database_url, scheme, target, workers=2) == expected
+
+
+def test_an_earlier_as_of_date_replays_the_logs_it_precedes_and_agrees(
+    engine: Engine, session: Session, keys: Keys, database_url: str
+) -> None:
+    write_demo(engine, people=200, seed=31, anchor=AS_OF, keys=keys)
+    earlier = AS_OF - timedelta(days=900)  # before many issues, reviews and revocations
+    with engine.connect() as connection:
+        later = connection.execute(
+            select(func.count()).where(Certificate.settled_through > earlier)
+        ).scalar_one()
+    assert later > 0  # so those holders are answered from their replayed logs
+    assert _batch(database_url, None, None, workers=1, as_of=earlier) == _reference(
+        session, None, None, earlier
+    )
