@@ -124,3 +124,34 @@ def test_a_wrong_name_in_the_form_reads_a_plain_chinese_refusal(
     shown = _submit_person_form(base_url, "王建国", id_number)
     assert "未查询到匹配的证书信息" in shown["alert"]
     assert shown["count"] == ""
+
+
+def test_the_api_docs_render_without_fetching_anything_from_elsewhere(
+    served: tuple[str, Settings],
+) -> None:
+    """An offline deployment must still show its API documentation: every request the
+    /docs page makes is answered by certbridge itself."""
+    from playwright.sync_api import Route, sync_playwright
+
+    base_url, _settings = served
+    elsewhere: list[str] = []
+
+    def only_here(route: Route) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route("**/*", only_here)
+        page.goto(base_url + "/docs")
+        page.wait_for_selector(".swagger-ui .info .title")
+        swagger_title = page.inner_text(".swagger-ui .info .title")
+        swagger_paths = page.locator(".opblock-summary-path").count()
+        browser.close()
+    assert elsewhere == []
+    assert "certbridge" in swagger_title
+    assert swagger_paths > 10

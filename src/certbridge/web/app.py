@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -61,7 +62,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    # /docs with its scripts served from here, no CDN, so that it works offline. No
+    # /redoc: its page loads a logo from Redocly's CDN whatever the options.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="certbridge",
         version=__version__,
         description=DESCRIPTION,
