@@ -30,10 +30,24 @@ TYPES = [
     "skill_level:6-31-01-03",
     "skill_level:6-18-02-04",
     "qualification:6-31-01-03",
+    "special_operation:3.1",  # bears on no rule, but places its holder in a province
 ]
 # 广东 shortens the wait for 四级 to two and a half years (a threshold between whole
-# years) and keeps only the safety training of N26-1.
+# years), opens 五级 after half a year in the trade (a path that years alone can meet),
+# and keeps only the safety training of N26-1.
 GUANGDONG = """
+[[rule]]
+id = "P44-5a"
+kind = "eligibility"
+occupations = ["6-31-01-03", "6-18-02-04"]
+level = 5
+years_in_trade = 0.5
+replaces = ["STD-5a"]
+effective_from = 2026-03-01
+jurisdiction = "44"
+unconfirmed = true
+citation = { document = "standards-2018", clause = "测试", text = "测试用省级特别规定：从事本职业满半年可申报五级" }
+
 [[rule]]
 id = "P44-4a"
 kind = "eligibility"
@@ -77,10 +91,10 @@ def holder(draw: st.DrawFn) -> list[Held]:
         type_code = draw(st.sampled_from(TYPES))
         skill = type_code.startswith(("skill", "qualification"))
         # Days held: anything from not yet issued to far past every threshold, often
-        # within weeks of a threshold the rules set (whole years, or 2.5 in 广东).
+        # within weeks of a threshold the rules set (whole years, or 0.5 and 2.5 in 广东).
         near_a_threshold = st.builds(
             lambda years, days: round(years * 365.2425) + days,
-            st.sampled_from([1, 2, 2.5, 3, 4, 5, 6]),
+            st.sampled_from([0.5, 1, 2, 2.5, 3, 4, 5, 6]),
             st.integers(-40, 40),
         )
         days = draw(st.one_of(st.integers(-30, 4500), near_a_threshold))
@@ -155,6 +169,10 @@ def test_answers_agree_on_every_week_around_every_threshold(tmp_path: Path) -> N
                     [
                         Held("skill_level:6-31-01-03", level, issued, None, province=province),
                         Held("construction:01", None, earlier, issued, "expired"),
+                    ],
+                    [  # years in the trade only; the province from a certificate of no rule
+                        Held("special_operation:3.1", None, earlier, None, province=province),
+                        Held("special_operation:1.1", None, issued, AS_OF, "expired"),
                     ],
                 ]
                 for held in shapes:

@@ -396,6 +396,9 @@ def _next_level(
             tuple(paths),
             Basis((), (), True),
         )
+    # The path closest to met, by what the paths show (shortfalls rounded up to 0.1 year, in
+    # whole tenths), then by rule id: paths that show the same shortfall tie whatever the
+    # exact days, so the answer rests on whole tenths of years alone.
     rule, gap = min(checked, key=lambda c: (len(c[1]), sum(s for _, s in c[1]), c[0].id))
     return EligibleFinding(
         occupation,
@@ -410,27 +413,28 @@ def _next_level(
 
 def _missing(
     profile: Profile, occupation: str, rule: Rule, ladder: _Ladder
-) -> list[tuple[str, float]]:
-    """What this path still needs: (message, years short) pairs; empty when met."""
-    gap: list[tuple[str, float]] = []
+) -> list[tuple[str, int]]:
+    """What this path still needs: (message, tenths of a year short as shown) pairs; empty
+    when met. A missing certificate or schooling weighs more than any wait."""
+    gap: list[tuple[str, int]] = []
     worked = float(profile.experience_years.get(occupation, 0))
     if rule.after_level is not None:
         since = ladder.since.get(rule.after_level)
         if since is None:
-            gap.append((f"需先取得本职业{_LEVEL_NAMES[rule.after_level]}证书", 99.0))
+            gap.append((f"需先取得本职业{_LEVEL_NAMES[rule.after_level]}证书", 990))
         elif rule.years_after_level:
             held_years = years_between(since, profile.as_of)
             after = min(held_years, worked)
             if after + 1e-9 < rule.years_after_level:
-                short = rule.years_after_level - after
+                short = _tenths_short(rule.years_after_level - after)
                 gap.append((f"需再从事本职业 {_years(short)} 年", short))
     if rule.years_in_trade and worked + 1e-9 < rule.years_in_trade:
-        short = rule.years_in_trade - worked
+        short = _tenths_short(rule.years_in_trade - worked)
         gap.append((f"需再从事本职业 {_years(short)} 年", short))
     if rule.education and not set(rule.education) & set(profile.education):
-        gap.append((f"需具有{'、'.join(rule.education)}毕业学历", 50.0))
+        gap.append((f"需具有{'、'.join(rule.education)}毕业学历", 500))
     if rule.apprenticeship and not profile.apprenticeship:
-        gap.append(("需学徒期满", 50.0))
+        gap.append(("需学徒期满", 500))
     return gap
 
 
@@ -442,9 +446,14 @@ def years_between(start: date, end: date) -> float:
     return years + (end - add_years(start, years)).days / DAYS_PER_YEAR
 
 
-def _years(value: float) -> str:
-    rounded = math.ceil(value * 10 - 1e-6) / 10
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+def _tenths_short(years: float) -> int:
+    """A shortfall as shown, in tenths of a year: rounded up to 0.1 year."""
+    return math.ceil(years * 10 - 1e-6)
+
+
+def _years(tenths: int) -> str:
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth}" if tenth else str(whole)
 
 
 _LEVEL_NAMES = {

@@ -79,12 +79,16 @@ def _evaluation(
     as_of: date,
     target: str | None,
     compiled_for: Callable[[str | None], Compiled],
+    province: str | None = None,
 ) -> Evaluation:
+    """One full evaluation; in `province`'s jurisdiction if given, else in the one the
+    certificates say (engine.jurisdiction_of)."""
     profile = Profile(
         certificates=tuple(held),
         as_of=as_of,
         experience_years=experience_from_certificates(held, as_of),
         target=target,
+        province=province,
     )
     return evaluate(profile, compiled_for(jurisdiction_of(profile)))
 
@@ -358,7 +362,7 @@ class Memo:
             eligible_keys = [
                 self._ladders.key(province_key, o, signature) for o in self.occupations
             ]
-            self._fill(self._held_for(key), general_key, eligible_keys)
+            self._fill(self._held_for(key), province_key, general_key, eligible_keys)
             general = self._general[general_key]
             ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
         exemptions, deemed = general
@@ -394,10 +398,14 @@ class Memo:
     def _fill(
         self,
         held: list[Held],
+        province_key: object,
         general_key: tuple[object, ...],
         eligible_keys: list[LadderKey],
     ) -> None:
-        result = _evaluation(held, self.as_of, self.target, self._compiled)
+        # The jurisdiction is the key's: the certificate that placed the holder in a
+        # province may be one that grants nothing, and so not among those made up.
+        province = cast(str | None, province_key)
+        result = _evaluation(held, self.as_of, self.target, self._compiled, province)
         self._general[general_key] = (
             _Part(
                 tuple(_json([x.target, x.code, list(x.basis.rule_ids)]) for x in result.exemptions),
