@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certbridge.recognition.engine import Held
-from certbridge.recognition.memo import Memo, summarize
+from certbridge.recognition.engine import Held, standing
+from certbridge.recognition.memo import CODE_SEPARATOR, LEVEL_WEIGHT, Memo, summarize
 from certbridge.recognition.policy import Policy, bundled_policy_dir, load_policy
 
 AS_OF = date(2026, 11, 29)
@@ -177,3 +177,46 @@ def test_answers_agree_on_every_week_around_every_threshold(tmp_path: Path) -> N
                 ]
                 for held in shapes:
                     _agrees(memo, policy, held)
+
+
+def _codes(memo: Memo, held: list[Held]) -> str:
+    """The entry codes SQL writes for these certificates (batch_sql.signature_query)."""
+    table = {code: (touches, base, trade) for code, touches, base, trade in memo.type_table()}
+    codes = []
+    for h in held:
+        touches, base, trade = table[h.type_code]
+        tenths = memo.tenths(h.issued)
+        if standing(h, AS_OF)[0]:
+            grants = base + (h.level or 0) * LEVEL_WEIGHT + (tenths if touches else 0)
+            codes.append(0 if touches is None else grants)
+        elif h.status != "revoked" and trade is not None and tenths >= 0:
+            codes.append(trade + tenths)
+    return CODE_SEPARATOR.join(map(str, reversed(codes)))  # in any order
+
+
+def test_entry_codes_answer_as_the_certificates_they_stand_for_even_past_ten_years(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "policy"
+    shutil.copytree(bundled_policy_dir(), directory)
+    national = directory / "national.toml"
+    national.write_text(
+        national.read_text(encoding="utf-8").replace(
+            "years_after_level = 5\n", "years_after_level = 12\n"
+        ),
+        encoding="utf-8",
+    )
+    policy = load_policy(directory)
+    memo = Memo(policy, AS_OF, None)
+    assert memo.cap > 120  # tenths wider than two digits
+    for days in range(0, 15 * 365, 30):
+        issued = AS_OF - timedelta(days=days)
+        held = [
+            Held("skill_level:6-31-01-03", 4, issued, None, province="14"),
+            Held("construction:01", None, issued - timedelta(days=90), issued, "expired"),
+            Held("special_operation:3.1", None, issued, None, province="14"),
+        ]
+        province, answer_id = memo.answer_codes("14", _codes(memo, held))
+        assert province == "14"
+        assert memo.by_id[answer_id] == memo.answer(held)[1:]
+        _agrees(memo, policy, held)

@@ -139,3 +139,23 @@ def test_rules_expire_after_their_effective_until(policy_dir: Path) -> None:
     national.write_text(text, encoding="utf-8")
     assert _exemptions(policy_dir, None, date(2026, 6, 30)) == {"safety_training", "theory_exam"}
     assert _exemptions(policy_dir, None, date(2026, 7, 1)) == {"safety_training"}
+
+
+def _eligibility_rule(years: str) -> str:
+    return (
+        '[[rule]]\nid = "X-4"\nkind = "eligibility"\noccupations = ["6-31-01-03"]\nlevel = 4\n'
+        f"after_level = 5\nyears_after_level = {years}\neffective_from = 2026-01-16\n"
+        'jurisdiction = "national"\nunconfirmed = true\n'
+        'citation = { document = "standards-2018", clause = "测试", text = "测试" }\n'
+    )
+
+
+@pytest.mark.parametrize("years", ["2.25", "-1", "120", '"两年"'])
+def test_a_wait_that_is_not_tenths_of_a_year_is_refused(policy_dir: Path, years: str) -> None:
+    problems = _problems_after(policy_dir, _eligibility_rule(years))
+    assert any("years_after_level" in p and "X-4" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("years", ["2.5", "10", "0"])
+def test_a_wait_in_tenths_of_a_year_up_to_99_9_is_accepted(policy_dir: Path, years: str) -> None:
+    assert _problems_after(policy_dir, _eligibility_rule(years)) == []

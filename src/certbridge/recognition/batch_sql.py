@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from certbridge.recognition.memo import CODE_SEPARATOR
+from certbridge.recognition.memo import CODE_SEPARATOR, LEVEL_WEIGHT
 from certbridge.registry.models import Certificate, IssuingAuthority
 
 _certificates = Certificate.__table__
@@ -145,7 +145,9 @@ def signature_query(scheme: str | None, dialect: str) -> Any:
     )
     tenths = case((issued > _AS_OF, -1), else_=func.coalesce(d.tenths, _CAP))
     grants = (
-        t.counting_code + func.coalesce(c.level, 0) * 100 + case((t.touches == 1, tenths), else_=0)
+        t.counting_code
+        + func.coalesce(c.level, 0) * LEVEL_WEIGHT
+        + case((t.touches == 1, tenths), else_=0)
     )
     entry = case(
         (counting, case((t.touches.is_(None), 0), else_=grants)),

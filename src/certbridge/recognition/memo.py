@@ -45,7 +45,12 @@ COUNTING = frozenset({"valid", "review_due"})
 _PERSON = operator.itemgetter(0)
 _MISSING: Any = object()
 CODE_SEPARATOR = ";"
-_TRADE_CODES = 1_000_000  # entry codes from here on are trades' (Memo.answer_codes)
+# Entry codes (Memo.answer_codes): base + level × LEVEL_WEIGHT + tenths. Tenths of a year
+# stay under LEVEL_WEIGHT (the policy allows waits under 100 years), levels 0..5 under a
+# type's step, and types' bases under the first trade's.
+LEVEL_WEIGHT = 10_000
+_TYPE_STEP = 100_000
+_TRADE_CODES = 1_000_000_000
 
 
 def summarize(
@@ -172,10 +177,10 @@ class Memo:
         # entry codes (Memo.answer_codes): type -> base when it counts, trade -> base
         types = sorted(c for c in self._type_facts if not c.startswith("@"))
         trades = sorted(set(self._trade_of.values()))
-        if self.cap >= 100 or len(types) >= _TRADE_CODES // 1000:
-            raise ValueError("entry codes need tenths under 100 and under 1,000 types")
-        self._code_of_type = {code: (n + 1) * 1000 for n, code in enumerate(types)}
-        trade_codes = {trade: _TRADE_CODES + n * 1000 for n, trade in enumerate(trades)}
+        if self.cap >= LEVEL_WEIGHT or len(types) >= _TRADE_CODES // _TYPE_STEP - 1:
+            raise ValueError("entry codes hold under 1,000 years and under 9,999 types")
+        self._code_of_type = {code: (n + 1) * _TYPE_STEP for n, code in enumerate(types)}
+        trade_codes = {trade: _TRADE_CODES + n * _TYPE_STEP for n, trade in enumerate(trades)}
         self._code_of_trade = {c: trade_codes[trade] for c, trade in self._trade_of.items()}
         self._code_names: dict[int, tuple[str, bool]] = {
             **{base: (code, True) for code, base in self._code_of_type.items()},
@@ -232,7 +237,7 @@ class Memo:
         """The person's province and answer id from the entry codes of their certificates
         (CODE_SEPARATOR-joined, any order) and the province all of them were issued in.
 
-        An entry code is `base + level × 100 + tenths`, base being the code of a type (it
+        An entry code is `base + level × LEVEL_WEIGHT + tenths`, base being the code of a type (it
         counts) or of a trade (it does not count, and adds years in the trade); 0 stands
         for a counting certificate that grants nothing. The province is the person's only
         if some certificate counts."""
@@ -253,7 +258,8 @@ class Memo:
     def _decoded(self, code: int) -> Entry:
         entry = self._decoded_codes.get(code)
         if entry is None:
-            base, level, tenths = code - code % 1000, code % 1000 // 100, code % 100
+            within = code % _TYPE_STEP
+            base, level, tenths = code - within, within // LEVEL_WEIGHT, within % LEVEL_WEIGHT
             name, counts = self._code_names[base]
             entry = self._decoded_codes[code] = (name, level or None, counts, tenths)
         return entry

@@ -460,11 +460,22 @@ class _Reader:
             occupations=occupations,
             level=level,
             after_level=after,
-            years_after_level=_number(item.get("years_after_level", 0)),
-            years_in_trade=_number(item.get("years_in_trade", 0)),
+            years_after_level=self._years(where, item, "years_after_level"),
+            years_in_trade=self._years(where, item, "years_in_trade"),
             education=education,
             apprenticeship=bool(item.get("apprenticeship", False)),
         )
+
+    def _years(self, where: str, item: Mapping[str, Any], field: str) -> float:
+        """A span of years: counted in tenths of a year, as every answer shows them."""
+        raw = item.get(field, 0)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            self.fail(where, f"{field} 须为年数（数字），而不是 {raw!r}")
+            return 0.0
+        if not 0 <= raw < 100 or abs(raw * 10 - round(raw * 10)) > 1e-9:
+            self.fail(where, f"{field} 须为 0 至 99.9 之间、以 0.1 年为单位的年数（现为 {raw}）")
+            return 0.0
+        return round(float(raw), 1)
 
     def _one_exam(self, where: str, item: Mapping[str, Any], base: Rule) -> Rule:
         return _replace(
@@ -634,10 +645,6 @@ def _strings(raw: object) -> list[str]:
     if isinstance(raw, list):
         return [str(v).strip() for v in raw if str(v).strip()]
     return []
-
-
-def _number(raw: object) -> float:
-    return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0.0
 
 
 __all__ = [
