@@ -99,8 +99,12 @@ class RangeReader:
         self._text_dates = engine.dialect.name == "sqlite"
         self._dates: dict[Any, date] = {}
         self._connection = engine.connect()
-        POLICY_VIEW.create_all(self._connection)
-        self._connection.commit()
+        try:
+            POLICY_VIEW.create_all(self._connection)
+            self._connection.commit()
+        except BaseException:
+            self._connection.close()
+            raise
         self._loaded: Memo | None = None
 
     def close(self) -> None:
@@ -122,9 +126,10 @@ class RangeReader:
         unsettled = [row[6] for row in rows if row[5] is None]
         if not unsettled:
             return rows, {}
-        replayed = self._replay(unsettled, as_of)
-        self._connection.rollback()
-        return rows, replayed
+        try:
+            return rows, self._replay(unsettled, as_of)
+        finally:
+            self._connection.rollback()
 
     def _load(self, memo: Memo) -> None:
         connection = self._connection

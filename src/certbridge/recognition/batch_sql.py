@@ -109,7 +109,7 @@ class _Bare(ColumnElement[Any]):
     parameter as a number on every row. A unary + drops the affinity; elsewhere, the column
     as it is."""
 
-    inherit_cache = True
+    inherit_cache = False  # the batch compiles its statements once, by hand
 
     def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column

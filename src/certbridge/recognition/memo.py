@@ -296,12 +296,12 @@ class Memo:
             yield person, None if several else province, answer_id
 
     def _key(self, province: str | None, signature: list[Entry]) -> tuple[object, ...]:
-        signature.sort()
+        signature.sort(key=_entry_order)
         return (province if province in self.provinces else None, *signature)
 
     def _add_answer(self, key: tuple[object, ...]) -> int:
         """The answer id of a new signature. One whose levels are all met shares its answer
-        with every signature of the same coarse signature (Memo._reduced says why), so
+        with every signature of the same coarse signature (Ladders.reduced says why), so
         most new signatures are answered without composing."""
         coarse = self._coarse_signature(key)
         answer_id = self._met_answers.get(coarse)
@@ -323,8 +323,11 @@ class Memo:
         return (
             key[0],
             *sorted(
-                (t, lv, c, bucket[tenths] if tenths >= 0 else tenths)
-                for t, lv, c, tenths in entries
+                (
+                    (t, lv, c, bucket[tenths] if tenths >= 0 else tenths)
+                    for t, lv, c, tenths in entries
+                ),
+                key=_entry_order,
             ),
         )
 
@@ -454,6 +457,13 @@ class Memo:
             )
             self._tenths[issued] = found
         return found
+
+
+def _entry_order(entry: Entry) -> tuple[str, int, bool, int]:
+    """Entries in a fixed order, a missing level first (None does not compare with int:
+    one holder may have a type with and without a level, though the registry refuses it)."""
+    type_code, level, counts, tenths = entry
+    return type_code, level or 0, counts, tenths
 
 
 def _recent_days(as_of: date, cap: int) -> list[tuple[date, int]]:
