@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -74,3 +74,29 @@ def test_keys_rotate_and_pdf(runner: CliRunner, number: str, tmp_path: Path) -> 
     printed = runner.invoke(app, ["pdf", number, str(tmp_path / "c.pdf")])
     assert printed.exit_code == 0, printed.output
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_revocation_dated_later_reaches_the_status_list_on_its_day(
+    runner: CliRunner, number: str, tmp_path: Path
+) -> None:
+    """A status list tells verifiers, offline too, what holds today: a revocation dated
+    next month must not show before then, and must show from then on."""
+    assert runner.invoke(app, ["issue", number, "--out", str(tmp_path / "c.json")]).exit_code == 0
+    later = date.today() + timedelta(days=30)
+    revoked = runner.invoke(
+        certificate_app,
+        ["revoke", number, "--reason", "违规取得", "--effective-on", later.isoformat()],
+    )
+    assert revoked.exit_code == 0, revoked.output
+    today = runner.invoke(app, ["verify", str(tmp_path / "c.json"), "--json"])
+    assert today.exit_code == 0, today.output
+    assert json.loads(today.output)["verified"] is True
+    nothing_due = runner.invoke(app, ["sync-status"])
+    assert nothing_due.exit_code == 0, nothing_due.output
+    assert "0 张证书" in nothing_due.output
+    due = runner.invoke(app, ["sync-status", "--as-of", later.isoformat()])
+    assert due.exit_code == 0, due.output
+    assert "1 张证书" in due.output
+    after = runner.invoke(app, ["verify", str(tmp_path / "c.json"), "--json"])
+    assert after.exit_code == 1
+    assert json.loads(after.output)["failed_check"] == "status"

@@ -1,4 +1,5 @@
-"""Commands: `credential issue|verify|bundle|pdf`, plus `keys` and `certificate` (top level)."""
+"""Commands: `credential issue|verify|bundle|pdf|sync-status`, plus `keys` and `certificate`
+(top level)."""
 
 from __future__ import annotations
 
@@ -181,6 +182,22 @@ def pdf(
 
     file.write_bytes(_guarded(run))
     console.print(f"已生成 {file}")
+
+
+@app.command("sync-status")
+def sync_status(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="按哪一天的状态（默认今天）"),
+    ] = None,
+) -> None:
+    """Publish the suspensions, reinstatements and revocations whose day has come in the
+    status lists (run daily, e.g. from cron)."""
+    day = as_of.date() if as_of else date.today()
+    with cli_session() as session:
+        changed = service.sync_due_status_bits(session, day)
+        session.commit()
+    console.print(f"按 {day} 的状态核对状态列表：{changed} 张证书的状态位已更新")
 
 
 @keys_app.command("rotate")

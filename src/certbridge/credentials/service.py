@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from certbridge.config import Settings
@@ -40,7 +40,7 @@ from certbridge.registry.models import (
     IssuingAuthority,
     VerificationToken,
 )
-from certbridge.registry.service import Keys, record_event
+from certbridge.registry.service import STATE_AFTER, Keys, record_event
 
 # Random indexes stay cheap to draw while a list is at most this full; then a new list opens.
 LIST_FILL_LIMIT = statuslist.MIN_ENTRIES // 2
@@ -234,25 +234,57 @@ def list_url(base_url: str, slug: str, purpose: str, sequence: int) -> str:
 def on_status_change(
     session: Session, certificate: Certificate, event: CertificateEvent | None = None
 ) -> None:
-    """Bring the certificate's status bits in line with its registry state (idempotent).
+    """Bring the certificate's status bits in line with its standing today (idempotent).
 
     Meant to run in the same transaction as `registry.service.record_event`."""
     sync_status_bits(session, certificate.id, certificate.state)
 
 
-def sync_status_bits(session: Session, certificate_id: int, state: str) -> None:
-    """The registry's state-change hook (registered at start-up): flip the bits to match."""
+def sync_status_bits(
+    session: Session, certificate_id: int, state: str = "", today: date | None = None
+) -> None:
+    """The registry's state-change hook (registered at start-up): set the bits to the
+    certificate's standing on `today` (the server's date if not given), not to its
+    latest state, so that a suspension or revocation dated later is not published before
+    its day; `sync_due_status_bits` publishes it then."""
+    _sync_bits(session, certificate_id, today or date.today())
+
+
+def sync_due_status_bits(session: Session, today: date) -> int:
+    """Set the bits of every certificate with a suspension, reinstatement or revocation
+    on record to its standing on `today`: run daily (`certbridge credential sync-status`),
+    it publishes the changes whose day has come. Idempotent; returns how
+    many certificates' bits changed."""
+    ids = session.scalars(
+        select(StatusEntry.certificate_id).where(
+            exists().where(
+                CertificateEvent.certificate_id == StatusEntry.certificate_id,
+                CertificateEvent.kind.in_(STATE_AFTER),
+            )
+        )
+    ).all()
+    return sum(_sync_bits(session, certificate_id, today) for certificate_id in ids)
+
+
+def _sync_bits(session: Session, certificate_id: int, today: date) -> bool:
     entry = session.scalar(select(StatusEntry).where(StatusEntry.certificate_id == certificate_id))
     if entry is None:
-        return  # never issued as a credential: no bit to flip
-    wanted = {"revocation": state == "revoked", "suspension": state == "suspended"}
+        return False  # never issued as a credential: no bit to flip
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        return False
+    code = _registry_status(certificate, today).code
+    wanted = {"revocation": code == "revoked", "suspension": code == "suspended"}
+    changed = False
     for purpose, row in _lists(session, entry.issuer_slug, entry.sequence).items():
         bits = bytearray(row.bits)
         if statuslist.bit(bits, entry.status_index) != wanted[purpose]:
             statuslist.set_bit(bits, entry.status_index, wanted[purpose])
             row.bits = bytes(bits)
             row.updated_at = now_utc()
+            changed = True
     session.flush()
+    return changed
 
 
 def change_status(
