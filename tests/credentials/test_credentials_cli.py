@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from certbridge.config import get_settings
+from certbridge.credentials import service
 from certbridge.credentials.cli import app, certificate_app, keys_app
 from certbridge.credentials.settings import get_credential_settings
 
@@ -77,7 +78,7 @@ def test_keys_rotate_and_pdf(runner: CliRunner, number: str, tmp_path: Path) -> 
 
 
 def test_a_revocation_dated_later_reaches_the_status_list_on_its_day(
-    runner: CliRunner, number: str, tmp_path: Path
+    runner: CliRunner, number: str, session: Session, tmp_path: Path
 ) -> None:
     """A status list tells verifiers, offline too, what holds today: a revocation dated
     next month must not show before then, and must show from then on."""
@@ -94,9 +95,16 @@ def test_a_revocation_dated_later_reaches_the_status_list_on_its_day(
     nothing_due = runner.invoke(app, ["sync-status"])
     assert nothing_due.exit_code == 0, nothing_due.output
     assert "0 张证书" in nothing_due.output
-    due = runner.invoke(app, ["sync-status", "--as-of", later.isoformat()])
-    assert due.exit_code == 0, due.output
-    assert "1 张证书" in due.output
+    # The job as it runs on that day (the command itself only ever uses today).
+    assert service.sync_due_status_bits(session, later) == 1
+    assert service.sync_due_status_bits(session, later) == 0  # idempotent
     after = runner.invoke(app, ["verify", str(tmp_path / "c.json"), "--json"])
     assert after.exit_code == 1
     assert json.loads(after.output)["failed_check"] == "status"
+
+
+def test_sync_status_refuses_a_start_after_today(runner: CliRunner) -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    refused = runner.invoke(app, ["sync-status", "--since", tomorrow.isoformat()])
+    assert refused.exit_code == 2
+    assert "不能晚于今天" in refused.output

@@ -18,6 +18,7 @@ from certbridge.credentials.did import did_document_url, slug_of
 from certbridge.credentials.documents import credential_contexts
 from certbridge.credentials.settings import get_credential_settings
 from certbridge.credentials.verify import Verifier
+from certbridge.errors import InputError
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import Keys
 
@@ -385,3 +386,33 @@ def test_valid_until_follows_the_extension_a_review_gave(
 
     assert credential["validUntil"].startswith(str(add_years(printed, 2)))
     assert verify(client, credential)["failed_check"] is None
+
+
+def test_a_revoked_certificate_gets_no_credential_but_one_revoked_later_does(
+    registry, session: Session, issuance: service.Issuance
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person("周启明")
+    found = {}
+    for name, days in (("later", 30), ("now", 0)):
+        certificate, _number = registry.certificate(
+            person,
+            id_number,
+            "低压电工作业" if name == "later" else "焊工",
+            level=None if name == "later" else 4,
+            issued=date(2022, 6, 1),
+        )
+        service.change_status(
+            session,
+            certificate,
+            kind="revoked",
+            reason="注销",
+            actor="t",
+            effective_on=date.today() + timedelta(days=days),
+            source="t",
+        )
+        found[name] = certificate
+    session.commit()
+    assert issue(session, issuance, found["later"])["credentialSubject"]
+    with pytest.raises(InputError) as refused:
+        service.issue_credential(session, issuance, found["now"])
+    assert refused.value.code == "credential.revoked"

@@ -12,12 +12,17 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certbridge.credentials import service as credentials
+from certbridge.credentials import statuslist
+from certbridge.credentials.models import StatusEntry, StatusList
+from certbridge.credentials.settings import get_credential_settings
 from certbridge.errors import InputError
 from certbridge.exchange import export as exporting
 from certbridge.exchange.models import CertificateVersion, ImportRun, QuarantinedRow
 from certbridge.exchange.profile import load_profile
 from certbridge.exchange.rules import Issuer
 from certbridge.exchange.service import ImportRequest, import_file
+from certbridge.registry.hooks import on_state_change
 from certbridge.registry.models import Certificate, CertificateEvent, Person
 from certbridge.registry.service import Keys, find_certificates
 from support import assert_every_certificate_is_settled_truly
@@ -310,3 +315,26 @@ def test_rejected_rows_can_be_fixed_and_imported_again(session: Session, keys: K
         session, files.csv([[raw[h] for h in json.loads(run.header)]]), _request(), keys
     )
     assert fixed.accepted == 1
+
+
+def test_an_import_that_suspends_a_certificate_flips_its_credential_bit_at_once(
+    session: Session, keys: Keys, files, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The credentials domain hears of the change after the import has written it."""
+    monkeypatch.setenv("CERTBRIDGE_KEY_DIR", str(tmp_path / "keys"))
+    get_credential_settings.cache_clear()
+    on_state_change(credentials.sync_status_bits)
+    row = files.special_operation_row(1)
+    import_file(session, files.csv([row]), _request(), keys)
+    certificate = find_certificates(session, row[2], keys)[0]
+    credentials.issue_credential(session, credentials.issuance_from(settings, keys), certificate)
+    session.commit()
+    entry = session.scalars(select(StatusEntry)).one()
+    row[8] = "暂停"
+    import_file(session, files.csv([row]), _request(), keys)
+    lists = {
+        s.purpose: statuslist.bit(s.bits, entry.status_index)
+        for s in session.scalars(select(StatusList))
+    }
+    assert lists == {"suspension": True, "revocation": False}
+    get_credential_settings.cache_clear()

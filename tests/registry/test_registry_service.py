@@ -136,6 +136,38 @@ def test_status_transitions_the_current_state_does_not_allow_are_refused(
     assert refused.value.code == "status.transition"
 
 
+def test_a_change_of_standing_dated_before_a_pending_one_is_refused(
+    registry, session: Session
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person()
+    certificate, _ = registry.certificate(
+        person, id_number, "低压电工作业", issued=date(2023, 1, 1)
+    )
+    record_event(
+        session, certificate, kind="suspended", effective_on=date(2027, 3, 1), actor="t", reason="r"
+    )
+    with pytest.raises(InputError) as refused:
+        record_event(
+            session,
+            certificate,
+            kind="reinstated",
+            effective_on=date(2027, 2, 1),
+            actor="t",
+            reason="r",
+        )
+    assert refused.value.code == "status.order"
+    assert "2027-03-01" in refused.value.message
+    record_event(
+        session,
+        certificate,
+        kind="reinstated",
+        effective_on=date(2027, 3, 1),
+        actor="t",
+        reason="r",
+    )
+    assert certificate.state == "active"
+
+
 def test_the_status_history_is_append_only_in_the_database(registry, session: Session) -> None:  # type: ignore[no-untyped-def]
     person, id_number = registry.person()
     registry.certificate(person, id_number, "低压电工作业")

@@ -186,18 +186,23 @@ def pdf(
 
 @app.command("sync-status")
 def sync_status(
-    as_of: Annotated[
+    since: Annotated[
         datetime | None,
-        typer.Option("--as-of", formats=["%Y-%m-%d"], help="按哪一天的状态（默认今天）"),
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%d"],
+            help=f"自哪一天起生效的变更（默认 {service.SYNC_LOOK_BACK_DAYS} 天前；停运后补跑时用）",
+        ),
     ] = None,
 ) -> None:
     """Publish the suspensions, reinstatements and revocations whose day has come in the
     status lists (run daily, e.g. from cron)."""
-    day = as_of.date() if as_of else date.today()
+    today = date.today()
+    if since is not None and since.date() > today:
+        raise fail(InputError("sync.since", "--since 不能晚于今天", field="since"))
     with cli_session() as session:
-        changed = service.sync_due_status_bits(session, day)
-        session.commit()
-    console.print(f"按 {day} 的状态核对状态列表：{changed} 张证书的状态位已更新")
+        changed = service.sync_due_status_bits(session, today, since.date() if since else None)
+    console.print(f"已按 {today} 的状态核对状态列表：{changed} 张证书的状态位已更新")
 
 
 @keys_app.command("rotate")

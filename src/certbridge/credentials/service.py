@@ -5,10 +5,12 @@ Every function takes a Session and never commits: the caller owns the unit of wo
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -165,11 +167,15 @@ def did_document_of(session: Session, base_url: str, slug: str) -> dict[str, Any
 # --- status lists -------------------------------------------------------------------------
 
 
-def _lists(session: Session, slug: str, sequence: int) -> dict[str, StatusList]:
-    rows = session.scalars(
-        select(StatusList).where(StatusList.issuer_slug == slug, StatusList.sequence == sequence)
+def _lists(
+    session: Session, slug: str, sequence: int, *, lock: bool = False
+) -> dict[str, StatusList]:
+    query = select(StatusList).where(
+        StatusList.issuer_slug == slug, StatusList.sequence == sequence
     )
-    return {row.purpose: row for row in rows}
+    if lock:  # a read for a rewrite: concurrent writers of the list wait for this one
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {row.purpose: row for row in session.scalars(query)}
 
 
 def _open_list_sequence(session: Session, slug: str) -> int:
@@ -247,44 +253,79 @@ def sync_status_bits(
     certificate's standing on `today` (the server's date if not given), not to its
     latest state, so that a suspension or revocation dated later is not published before
     its day; `sync_due_status_bits` publishes it then."""
-    _sync_bits(session, certificate_id, today or date.today())
+    entries = session.scalars(
+        select(StatusEntry).where(StatusEntry.certificate_id == certificate_id)
+    ).all()
+    _publish(session, list(entries), today or date.today())
 
 
-def sync_due_status_bits(session: Session, today: date) -> int:
-    """Set the bits of every certificate with a suspension, reinstatement or revocation
-    on record to its standing on `today`: run daily (`certbridge credential sync-status`),
-    it publishes the changes whose day has come. Idempotent; returns how
-    many certificates' bits changed."""
-    ids = session.scalars(
-        select(StatusEntry.certificate_id).where(
+SYNC_LOOK_BACK_DAYS = 7
+
+
+def sync_due_status_bits(session: Session, today: date, since: date | None = None) -> int:
+    """Publish the suspensions, reinstatements and revocations whose day has come: every
+    credential whose certificate has one dated from `since` (default: a week back, so a
+    missed run or two costs nothing) to `today` gets the bits of its standing today.
+
+    Run daily (`certbridge credential sync-status`). A job, not part of a caller's unit of
+    work: it commits after each status list, so a list is locked only briefly.
+    Idempotent; returns how many certificates' bits changed."""
+    since = since or today - timedelta(days=SYNC_LOOK_BACK_DAYS)
+    entries = session.scalars(
+        select(StatusEntry)
+        .where(
             exists().where(
                 CertificateEvent.certificate_id == StatusEntry.certificate_id,
                 CertificateEvent.kind.in_(STATE_AFTER),
+                CertificateEvent.effective_on >= since,
+                CertificateEvent.effective_on <= today,
             )
         )
+        .order_by(StatusEntry.issuer_slug, StatusEntry.sequence)
     ).all()
-    return sum(_sync_bits(session, certificate_id, today) for certificate_id in ids)
+    changed = 0
+    for _list, group in itertools.groupby(entries, key=lambda e: (e.issuer_slug, e.sequence)):
+        changed += _publish(session, list(group), today)
+        session.commit()
+    return changed
 
 
-def _sync_bits(session: Session, certificate_id: int, today: date) -> bool:
-    entry = session.scalar(select(StatusEntry).where(StatusEntry.certificate_id == certificate_id))
-    if entry is None:
-        return False  # never issued as a credential: no bit to flip
-    certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
-        return False
-    code = _registry_status(certificate, today).code
-    wanted = {"revocation": code == "revoked", "suspension": code == "suspended"}
-    changed = False
-    for purpose, row in _lists(session, entry.issuer_slug, entry.sequence).items():
+def _publish(session: Session, entries: list[StatusEntry], today: date) -> int:
+    """Set the bits of these entries (of one status list) to their certificates'
+    standing on `today`, rewriting the list once, under a row lock so that concurrent
+    writers to the same list wait rather than overwrite. How many entries changed."""
+    if not entries:
+        return 0
+    wanted = {
+        entry.status_index: _standing_on(session, entry.certificate_id, today) for entry in entries
+    }
+    changed: set[int] = set()
+    for purpose, row in _lists(
+        session, entries[0].issuer_slug, entries[0].sequence, lock=True
+    ).items():
         bits = bytearray(row.bits)
-        if statuslist.bit(bits, entry.status_index) != wanted[purpose]:
-            statuslist.set_bit(bits, entry.status_index, wanted[purpose])
+        for index, code in wanted.items():
+            on = code == ("revoked" if purpose == "revocation" else "suspended")
+            if statuslist.bit(bits, index) != on:
+                statuslist.set_bit(bits, index, on)
+                changed.add(index)
+        if bits != row.bits:
             row.bits = bytes(bits)
             row.updated_at = now_utc()
-            changed = True
     session.flush()
-    return changed
+    return len(changed)
+
+
+def _standing_on(session: Session, certificate_id: int, today: date) -> str:
+    """The certificate's status code on `today`, from its history as stored now (events
+    just inserted by an import included)."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        return "unknown"
+    events = session.scalars(
+        select(CertificateEvent).where(CertificateEvent.certificate_id == certificate_id)
+    ).all()
+    return str(_registry_status(certificate, today, events).code)
 
 
 def change_status(
@@ -374,8 +415,9 @@ def holder_hash(certificate: Certificate, keys: Keys) -> str:
 def issue_credential(
     session: Session, issuance: Issuance, certificate: Certificate
 ) -> dict[str, Any]:
-    if certificate.state == "revoked":
+    if _registry_status(certificate, date.today()).code == "revoked":
         raise InputError("credential.revoked", "该证书已注销，不能签发数字证书", field="number")
+    # A revocation dated later does not stop issuing: the status list shows it on its day.
     issuer = issuer_of(certificate)
     key = signing_key(session, issuance, issuer.slug)
     entry = status_entry(session, certificate, issuer.slug)
@@ -499,15 +541,18 @@ def registry_check(session: Session, today: date) -> Any:
     return check
 
 
-def _registry_status(certificate: Certificate, today: date) -> Any:
+def _registry_status(
+    certificate: Certificate, today: date, events: Sequence[CertificateEvent] | None = None
+) -> Any:
     from certbridge.catalog import load_catalog
 
     scheme = load_catalog().scheme(certificate.scheme)
+    history = certificate.events if events is None else events
     return status_on(
         scheme.validity,
         issued=certificate.issued_on,
         valid_until=certificate.valid_until,
-        events=[Event(e.kind, e.effective_on, e.reason) for e in certificate.events],
+        events=[Event(e.kind, e.effective_on, e.reason) for e in history],
         as_of=today,
         review_label=scheme.validity.review_kind_zh,
     )

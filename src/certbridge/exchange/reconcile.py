@@ -24,6 +24,7 @@ from certbridge.registry.lifecycle import Event
 from certbridge.registry.models import Certificate, CertificateEvent, Person
 from certbridge.registry.sealing import seal
 from certbridge.registry.service import (
+    STATE_AFTER,
     TRANSITIONS,
     Keys,
     certificate_lookup_key,
@@ -243,6 +244,10 @@ class Reconciler:
         if events:
             session.execute(insert(CertificateEvent), events)
         self._settle(session, work, certificate_ids, events)
+        # Told only now: those who listen read the history the events were just added to.
+        for event in events:
+            if event["kind"] in STATE_AFTER:
+                notify_state_changed(session, event["certificate_id"], STATE_AFTER[event["kind"]])
 
     def _settle(
         self,
@@ -355,7 +360,6 @@ class Reconciler:
                 on = max(row.issued_on, self.today)
                 reason = f"导入时状态为{STATE_LABELS[row.state]}"
                 events.append(self._event(existing.id, kind, on, reason, source))
-                notify_state_changed(session, existing.id, row.state)
         if versions:
             session.execute(insert(CertificateVersion), versions)
         return events

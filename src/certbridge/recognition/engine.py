@@ -421,20 +421,20 @@ def _missing(
     if rule.after_level is not None:
         since = ladder.since.get(rule.after_level)
         if since is None:
-            gap.append((f"需先取得本职业{_LEVEL_NAMES[rule.after_level]}证书", 990))
+            gap.append((f"需先取得本职业{_LEVEL_NAMES[rule.after_level]}证书", _NO_CERTIFICATE))
         elif rule.years_after_level:
             held_years = years_between(since, profile.as_of)
             after = min(held_years, worked)
-            if after + 1e-9 < rule.years_after_level:
-                short = _tenths_short(rule.years_after_level - after)
+            short = _tenths_short(rule.years_after_level - after)
+            if short > 0:
                 gap.append((f"需再从事本职业 {_years(short)} 年", short))
-    if rule.years_in_trade and worked + 1e-9 < rule.years_in_trade:
-        short = _tenths_short(rule.years_in_trade - worked)
+    short = _tenths_short(rule.years_in_trade - worked)
+    if rule.years_in_trade and short > 0:
         gap.append((f"需再从事本职业 {_years(short)} 年", short))
     if rule.education and not set(rule.education) & set(profile.education):
-        gap.append((f"需具有{'、'.join(rule.education)}毕业学历", 500))
+        gap.append((f"需具有{'、'.join(rule.education)}毕业学历", _NO_SCHOOLING))
     if rule.apprenticeship and not profile.apprenticeship:
-        gap.append(("需学徒期满", 500))
+        gap.append(("需学徒期满", _NO_SCHOOLING))
     return gap
 
 
@@ -444,6 +444,11 @@ def years_between(start: date, end: date) -> float:
     if years < 0:
         return (end - start).days / DAYS_PER_YEAR
     return years + (end - add_years(start, years)).days / DAYS_PER_YEAR
+
+
+# What a missing certificate or schooling weighs against waits, in tenths of a year: more
+# than any wait a policy may set (under 100 years), the certificate more than schooling.
+_NO_CERTIFICATE, _NO_SCHOOLING = 20_000, 10_000
 
 
 def _tenths_short(years: float) -> int:

@@ -449,7 +449,8 @@ class _Reader:
         if level and after and after <= level:
             self.fail(where, "after_level 须低于申报等级（数字更大）")
         education = tuple(_strings(item.get("education", [])))
-        conditions = (after, item.get("years_in_trade"), education, item.get("apprenticeship"))
+        years_in_trade = self._years(where, item, "years_in_trade")
+        conditions = (after, years_in_trade, education, item.get("apprenticeship"))
         if not any(conditions):
             self.fail(
                 where,
@@ -461,7 +462,7 @@ class _Reader:
             level=level,
             after_level=after,
             years_after_level=self._years(where, item, "years_after_level"),
-            years_in_trade=self._years(where, item, "years_in_trade"),
+            years_in_trade=years_in_trade,
             education=education,
             apprenticeship=bool(item.get("apprenticeship", False)),
         )

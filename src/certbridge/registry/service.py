@@ -244,6 +244,19 @@ def record_event(
         )
     if effective_on < certificate.issued_on:
         raise InputError("status.date", "生效日期早于发证日期", field="effective_on")
+    if kind in STATE_AFTER:
+        # Changes of standing take effect in the order they are recorded: one dated before
+        # a pending change would be overtaken by it on its day (a reinstatement before a
+        # suspension dated later would leave the certificate suspended for good).
+        latest = max(
+            (e.effective_on for e in certificate.events if e.kind in STATE_AFTER), default=None
+        )
+        if latest is not None and effective_on < latest:
+            raise InputError(
+                "status.order",
+                f"生效日期不能早于上一次状态变更的生效日期（{latest}）",
+                field="effective_on",
+            )
     event = CertificateEvent(
         certificate=certificate,
         kind=kind,
