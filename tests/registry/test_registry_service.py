@@ -143,28 +143,16 @@ def test_a_change_of_standing_dated_before_a_pending_one_is_refused(
     certificate, _ = registry.certificate(
         person, id_number, "低压电工作业", issued=date(2023, 1, 1)
     )
-    record_event(
-        session, certificate, kind="suspended", effective_on=date(2027, 3, 1), actor="t", reason="r"
-    )
+
+    def change(kind: str, on: date) -> None:
+        record_event(session, certificate, kind=kind, effective_on=on, actor="t", reason="r")
+
+    change("suspended", date(2027, 3, 1))
     with pytest.raises(InputError) as refused:
-        record_event(
-            session,
-            certificate,
-            kind="reinstated",
-            effective_on=date(2027, 2, 1),
-            actor="t",
-            reason="r",
-        )
+        change("reinstated", date(2027, 2, 1))
     assert refused.value.code == "status.order"
     assert "2027-03-01" in refused.value.message
-    record_event(
-        session,
-        certificate,
-        kind="reinstated",
-        effective_on=date(2027, 3, 1),
-        actor="t",
-        reason="r",
-    )
+    change("reinstated", date(2027, 3, 1))
     assert certificate.state == "active"
 
 
