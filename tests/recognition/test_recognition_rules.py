@@ -218,6 +218,24 @@ def test_a_path_not_yet_met_says_how_many_more_years_are_needed() -> None:
     assert entry.basis.rule_ids == ("STD-4a",)
 
 
+@pytest.mark.parametrize("extra_days", [0, 20])
+def test_two_paths_that_show_the_same_shortfall_tie_whatever_the_exact_days(
+    extra_days: int,
+) -> None:
+    """STD-4a (4 years after 五级) and STD-4b (6 years in the trade) both short by 0.1 year,
+    by a few days more or less: the answer shows whole tenths, so it must not depend on
+    those days; the tie goes to the lower rule id."""
+    level_five = date(2023, 1, 4)  # 3.9 years held (3 years 329 days)
+    profile = Profile(
+        certificates=(held("焊工", level_five, 5),),
+        as_of=AS_OF,
+        experience_years={WELDER: 5.9 + extra_days / 365.2425 / 10},
+    )
+    (entry,) = run(profile).eligible_levels
+    assert entry.missing == ("需再从事本职业 0.1 年",)
+    assert entry.basis.rule_ids == ("STD-4a",)
+
+
 def test_a_notice_deemed_level_opens_the_next_level_without_years() -> None:
     profile = Profile(certificates=(held("建筑电工", date(2026, 3, 1)),), as_of=AS_OF)
     (entry,) = run(profile).eligible_levels
