@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from certbridge import clock
 from certbridge.config import get_settings
 from certbridge.credentials import service
 from certbridge.credentials.cli import app, certificate_app, keys_app
@@ -83,7 +84,7 @@ def test_a_revocation_dated_later_reaches_the_status_list_on_its_day(
     """A status list tells verifiers, offline too, what holds today: a revocation dated
     next month must not show before then, and must show from then on."""
     assert runner.invoke(app, ["issue", number, "--out", str(tmp_path / "c.json")]).exit_code == 0
-    later = date.today() + timedelta(days=30)
+    later = clock.today() + timedelta(days=30)
     revoked = runner.invoke(
         certificate_app,
         ["revoke", number, "--reason", "违规取得", "--effective-on", later.isoformat()],
@@ -104,7 +105,7 @@ def test_a_revocation_dated_later_reaches_the_status_list_on_its_day(
 
 
 def test_sync_status_refuses_a_start_after_today(runner: CliRunner) -> None:
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     refused = runner.invoke(app, ["sync-status", "--since", tomorrow.isoformat()])
     assert refused.exit_code == 2
     assert "不能晚于今天" in refused.output

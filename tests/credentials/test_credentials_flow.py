@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.config import Settings
 from certbridge.credentials import service
 from certbridge.credentials.bundle import BundleResolver, write_bundle
@@ -171,7 +172,7 @@ def test_revoking_through_the_service_flips_the_bit_and_verification_fails_every
         kind="revoked",
         reason="证书信息造假",
         actor="test",
-        effective_on=date.today(),
+        effective_on=clock.today(),
         source="test",
     )
     session.commit()
@@ -196,7 +197,7 @@ def test_suspension_fails_and_reinstatement_verifies_again(
         kind="suspended",
         reason="核查中",
         actor="t",
-        effective_on=date.today(),
+        effective_on=clock.today(),
         source="t",
     )
     session.commit()
@@ -207,7 +208,7 @@ def test_suspension_fails_and_reinstatement_verifies_again(
         kind="reinstated",
         reason="核查完毕",
         actor="t",
-        effective_on=date.today(),
+        effective_on=clock.today(),
         source="t",
     )
     session.commit()
@@ -367,7 +368,7 @@ def test_valid_until_follows_the_extension_a_review_gave(
 ) -> None:  # type: ignore[no-untyped-def]
     from certbridge.registry.service import record_event
 
-    issued = date.today() - timedelta(days=2 * 365 + 200)
+    issued = clock.today() - timedelta(days=2 * 365 + 200)
     person, id_number = registry.person("高建军")
     certificate, _ = registry.certificate(person, id_number, "建筑电工", issued=issued)
     printed = certificate.valid_until
@@ -407,7 +408,7 @@ def test_a_revoked_certificate_gets_no_credential_but_one_revoked_later_does(
             kind="revoked",
             reason="注销",
             actor="t",
-            effective_on=date.today() + timedelta(days=days),
+            effective_on=clock.today() + timedelta(days=days),
             source="t",
         )
         found[name] = certificate

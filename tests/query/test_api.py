@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.auth.service import create_token
 from certbridge.registry.service import record_event
 
@@ -21,7 +22,7 @@ def electrician(registry, session: Session):  # type: ignore[no-untyped-def]
     numbers = {
         "mem": registry.certificate(person, id_number, "低压电工作业", issued=date(2023, 2, 1))[1],
         "mohurd": registry.certificate(
-            person, id_number, "建筑电工", issued=date.today() - timedelta(days=100)
+            person, id_number, "建筑电工", issued=clock.today() - timedelta(days=100)
         )[1],
         "skill": registry.certificate(person, id_number, "电工", level=4, issued=date(2022, 6, 1))[
             1
@@ -192,7 +193,7 @@ def test_status_reflects_suspension_from_the_event_history(
 def test_a_special_operation_certificate_near_its_review_date_is_review_due(
     client: TestClient, registry, session: Session
 ) -> None:  # type: ignore[no-untyped-def]
-    issued = date.today() - timedelta(days=3 * 365 - 20)
+    issued = clock.today() - timedelta(days=3 * 365 - 20)
     person, id_number = registry.person("孙丽")
     registry.certificate(person, id_number, "熔化焊接与热切割作业", issued=issued)
     session.commit()

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from certbridge import clock
 from certbridge.cli.main import app as cli_app
 from certbridge.config import get_settings
 from certbridge.registry.service import record_event
@@ -39,16 +40,16 @@ def worker(registry, session: Session):  # type: ignore[no-untyped-def]
     """A holder of 低压电工作业 (valid) and 熔化焊接与热切割作业 (revoked)."""
     person, id_number = registry.person("王建军")
     registry.certificate(
-        person, id_number, "低压电工作业", issued=date.today() - timedelta(days=400)
+        person, id_number, "低压电工作业", issued=clock.today() - timedelta(days=400)
     )
     welding, _ = registry.certificate(
-        person, id_number, "熔化焊接与热切割作业", issued=date.today() - timedelta(days=300)
+        person, id_number, "熔化焊接与热切割作业", issued=clock.today() - timedelta(days=300)
     )
     record_event(
         session,
         welding,
         kind="revoked",
-        effective_on=date.today() - timedelta(days=10),
+        effective_on=clock.today() - timedelta(days=10),
         actor="test",
         reason="考核作弊",
     )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.config import get_settings
 from certbridge.credentials import service
 from certbridge.credentials.bundle import BundleResolver, write_bundle
@@ -99,7 +100,7 @@ def verify(
     else:
         with cli_session(settings) as session:
             issuance = service.issuance_from(settings, keys_from(settings))
-            verdict = service.online_verifier(session, issuance, date.today()).verify_text(text)
+            verdict = service.online_verifier(session, issuance, clock.today()).verify_text(text)
             session.commit()
     _print_verdict(verdict, as_json)
     if not verdict.verified:
@@ -197,7 +198,7 @@ def sync_status(
 ) -> None:
     """Publish the suspensions, reinstatements and revocations whose day has come in the
     status lists (run daily, e.g. from cron)."""
-    today = date.today()
+    today = clock.today()
     if since is not None and since.date() > today:
         raise fail(InputError("sync.since", "--since 不能晚于今天", field="since"))
     with cli_session() as session:
@@ -262,7 +263,7 @@ def _status_command(kind: str, done: str) -> Any:
                     kind=kind,
                     reason=reason,
                     actor="cli",
-                    effective_on=effective_on.date() if effective_on else date.today(),
+                    effective_on=effective_on.date() if effective_on else clock.today(),
                     source="cli",
                 )
                 session.commit()

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from certbridge import clock
 from certbridge.catalog import load_catalog
 from certbridge.registry.lifecycle import Event, status_on
 from certbridge.registry.models import Certificate
@@ -125,5 +126,5 @@ def printed_fields(certificate: Certificate, as_of: date | None = None) -> Print
         institution_code=institution.code if institution else None,
         authority_name=certificate.issuer.name,
         issued_on=certificate.issued_on,
-        valid_until=effective_valid_until(certificate, as_of or date.today()),
+        valid_until=effective_valid_until(certificate, as_of or clock.today()),
     )

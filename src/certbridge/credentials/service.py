@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.config import Settings
 from certbridge.credentials import statuslist
 from certbridge.credentials.did import KeyView, did_document, issuer_did, slug_of, xsd_datetime
@@ -256,7 +257,7 @@ def sync_status_bits(
     entries = session.scalars(
         select(StatusEntry).where(StatusEntry.certificate_id == certificate_id)
     ).all()
-    _publish(session, list(entries), today or date.today())
+    _publish(session, list(entries), today or clock.today())
 
 
 SYNC_LOOK_BACK_DAYS = 7
@@ -415,7 +416,7 @@ def holder_hash(certificate: Certificate, keys: Keys) -> str:
 def issue_credential(
     session: Session, issuance: Issuance, certificate: Certificate
 ) -> dict[str, Any]:
-    if _registry_status(certificate, date.today()).code == "revoked":
+    if _registry_status(certificate, clock.today()).code == "revoked":
         raise InputError("credential.revoked", "该证书已注销，不能签发数字证书", field="number")
     # A revocation dated later does not stop issuing: the status list shows it on its day.
     issuer = issuer_of(certificate)

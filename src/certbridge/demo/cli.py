@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from certbridge import migrations
+from certbridge import clock, migrations
 from certbridge.config import get_settings
 from certbridge.db import make_engine
 from certbridge.demo.writer import database_is_empty, write_demo
@@ -75,7 +75,7 @@ def demo_data(
 
 def _parse_anchor(anchor: str | None) -> date:
     if anchor is None:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(anchor)
     except ValueError:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.catalog import load_catalog
 from certbridge.errors import InputError, NotFound
 from certbridge.exchange.models import ImportChunk, ImportRun, QuarantinedRow
@@ -50,7 +51,7 @@ class ImportRequest:
     encoding: str | None = None
     file_format: str | None = None
     chunk_rows: int = CHUNK_ROWS
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)
 
 
 Progress = Callable[[int], None]

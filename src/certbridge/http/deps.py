@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from certbridge import clock
 from certbridge.auth.service import Principal, authenticate
 from certbridge.config import Settings
 from certbridge.errors import InputError
@@ -80,7 +81,7 @@ async def limit_person_queries(request: Request) -> None:
 
 
 async def today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def current_principal(

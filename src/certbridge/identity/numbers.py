@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Literal
 
+from certbridge import clock
 from certbridge.errors import InputError
 from certbridge.identity.regions import is_county_level, is_known_address_code
 
@@ -82,7 +83,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     """
     value, converted = _canonical_eighteen(normalize_id_number(raw))
     kind = address_kind(value[:6], legacy=converted)
-    birth_date = _birth_date(value[6:14], today or date.today())
+    birth_date = _birth_date(value[6:14], today or clock.today())
     if not converted and check_character(value[:17]) != value[17]:
         raise _refuse("checksum", "校验码不符，请核对号码是否输入有误")
     return IdNumber(

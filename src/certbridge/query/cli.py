@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from certbridge import clock
 from certbridge.config import get_settings
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.query import service
@@ -35,7 +36,7 @@ def query(
                     session,
                     name=name,
                     id_number=id_number,
-                    as_of=date.today(),
+                    as_of=clock.today(),
                     keys=keys_from(settings),
                 )
                 if id_number is not None
@@ -43,7 +44,7 @@ def query(
                     session,
                     number=number or "",
                     name=name,
-                    as_of=date.today(),
+                    as_of=clock.today(),
                     keys=keys_from(settings),
                 )
             )

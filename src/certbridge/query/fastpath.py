@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
 
+from certbridge import clock
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import RateLimited, client_host, rate_limited_message
 from certbridge.http.errors import error_body
@@ -90,7 +90,7 @@ async def _answer(
     limiter: RateLimiter = state.limiter
     reader: RecordReader = state.record_reader
     keys: Keys = state.keys
-    as_of = date.today()
+    as_of = clock.today()
 
     def lookup() -> bytes:
         answer = certificate_by_number(reader, number=number, name=name, as_of=as_of, keys=keys)

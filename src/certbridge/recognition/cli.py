@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from certbridge import clock
 from certbridge.catalog import load_catalog
 from certbridge.config import get_settings
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
@@ -36,7 +37,7 @@ console = Console()
 
 def _as_of(text: str | None) -> date:
     if not text:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(text)
     except ValueError:
