@@ -115,3 +115,17 @@ def assert_every_certificate_is_settled_truly(session: Session) -> None:
             expected.due_on,
             expected.valid_until,
         ), certificate.id
+
+
+# 广东's provision for tests: N26-1 there grants only the safety training.
+GUANGDONG_SAFETY_TRAINING_ONLY = """
+[[rule]]
+id = "P44-1"
+kind = "exemption"
+exempt = ["safety_training"]
+replaces = ["N26-1"]
+effective_from = 2026-03-01
+jurisdiction = "44"
+unconfirmed = true
+citation = { document = "notice-2026", clause = "一（如无特别规定）", text = "测试用省级特别规定：仅免安全作业培训" }
+"""

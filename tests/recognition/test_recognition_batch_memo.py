@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from certbridge.recognition.engine import Held, standing
 from certbridge.recognition.memo import CODE_SEPARATOR, LEVEL_WEIGHT, Memo, summarize
 from certbridge.recognition.policy import Policy, bundled_policy_dir, load_policy
+from support import GUANGDONG_SAFETY_TRAINING_ONLY
 
 AS_OF = date(2026, 11, 29)
 TYPES = [
@@ -35,7 +36,8 @@ TYPES = [
 # 广东 shortens the wait for 四级 to two and a half years (a threshold between whole
 # years), opens 五级 after half a year in the trade (a path that years alone can meet),
 # and keeps only the safety training of N26-1.
-GUANGDONG = """
+GUANGDONG = (
+    """
 [[rule]]
 id = "P44-5a"
 kind = "eligibility"
@@ -60,17 +62,9 @@ effective_from = 2026-03-01
 jurisdiction = "44"
 unconfirmed = true
 citation = { document = "standards-2018", clause = "测试", text = "测试用省级特别规定：五级后满2.5年可申报四级" }
-
-[[rule]]
-id = "P44-1"
-kind = "exemption"
-exempt = ["safety_training"]
-replaces = ["N26-1"]
-effective_from = 2026-03-01
-jurisdiction = "44"
-unconfirmed = true
-citation = { document = "notice-2026", clause = "一（如无特别规定）", text = "测试用省级特别规定：仅免安全作业培训" }
 """
+    + GUANGDONG_SAFETY_TRAINING_ONLY
+)
 
 
 def _provincial_policy(directory: Path) -> Policy:

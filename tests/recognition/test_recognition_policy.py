@@ -16,20 +16,9 @@ from certbridge.recognition.policy import (
     load_policy,
     read_policy,
 )
+from support import GUANGDONG_SAFETY_TRAINING_ONLY
 
 AS_OF = date(2026, 11, 29)
-
-GUANGDONG_OVERRIDE = """
-[[rule]]
-id = "P44-1"
-kind = "exemption"
-exempt = ["safety_training"]
-replaces = ["N26-1"]
-effective_from = 2026-03-01
-jurisdiction = "44"
-unconfirmed = true
-citation = { document = "notice-2026", clause = "一（如无特别规定）", text = "测试用省级特别规定：仅免安全作业培训" }
-"""
 
 
 @pytest.fixture
@@ -95,7 +84,7 @@ def test_a_same_department_row_is_refused(policy_dir: Path) -> None:
 
 
 def test_replacing_an_unknown_rule_is_refused(policy_dir: Path) -> None:
-    text = GUANGDONG_OVERRIDE.replace('replaces = ["N26-1"]', 'replaces = ["N99"]')
+    text = GUANGDONG_SAFETY_TRAINING_ONLY.replace('replaces = ["N26-1"]', 'replaces = ["N99"]')
     problems = _problems_after(policy_dir, text)
     assert any("N99" in p for p in problems)
 
@@ -121,7 +110,9 @@ def _exemptions(policy_dir: Path, province: str | None, as_of: date = AS_OF) -> 
 
 def test_a_provincial_override_changes_answers_in_that_province_only(policy_dir: Path) -> None:
     (policy_dir / "provinces").mkdir(exist_ok=True)
-    (policy_dir / "provinces" / "44.toml").write_text(GUANGDONG_OVERRIDE, encoding="utf-8")
+    (policy_dir / "provinces" / "44.toml").write_text(
+        GUANGDONG_SAFETY_TRAINING_ONLY, encoding="utf-8"
+    )
     # N26-1 gave the theory exam; 广东's provision keeps only the safety training.
     assert _exemptions(policy_dir, "44") == {"safety_training"}
     assert _exemptions(policy_dir, "14") == {"safety_training", "theory_exam"}

@@ -244,9 +244,11 @@ class Reconciler:
         if events:
             session.execute(insert(CertificateEvent), events)
         self._settle(session, work, certificate_ids, events)
-        # Told only now: those who listen read the history the events were just added to.
+        # Told only now, when the history holds the new events; certificates created by
+        # this chunk have nothing issued from them yet, so nobody listens for them.
+        created = set(certificate_ids)
         for event in events:
-            if event["kind"] in STATE_AFTER:
+            if event["kind"] in STATE_AFTER and event["certificate_id"] not in created:
                 notify_state_changed(session, event["certificate_id"], STATE_AFTER[event["kind"]])
 
     def _settle(

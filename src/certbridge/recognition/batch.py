@@ -188,15 +188,14 @@ class RangeReader:
 
 
 _readers: dict[tuple[str, str | None], RangeReader] = {}
-_memos: dict[tuple[str, str | None, date, str | None], Memo] = {}
-_encoded: dict[tuple[str, str | None, date, str | None], _EncodedAnswers] = {}
+# a memo and its answers encoded, per (url, scheme, as-of date, target)
+_memos: dict[tuple[str, str | None, date, str | None], tuple[Memo, _EncodedAnswers]] = {}
 
 
 def reset_caches() -> None:
     """Forget per-process memos and readers. Forked workers inherit the parent's caches,
     so a measurement that follows another in the same process must start from here."""
     _memos.clear()
-    _encoded.clear()
     for reader in _readers.values():
         reader.close()
     _readers.clear()
@@ -208,11 +207,10 @@ def run_job(job: Job) -> tuple[bytes, Totals]:
     if reader is None:
         reader = _readers[(job.url, job.scheme)] = RangeReader(make_engine(job.url), job.scheme)
     memo_key = (job.url, job.scheme, job.as_of, job.target)
-    memo = _memos.get(memo_key)
-    if memo is None:
-        memo = _memos[memo_key] = Memo(load_policy(), job.as_of, job.target, reader.to_date)
-        _encoded[memo_key] = _EncodedAnswers(memo)
-    encoded = _encoded[memo_key]
+    if memo_key not in _memos:
+        memo = Memo(load_policy(), job.as_of, job.target, reader.to_date)
+        _memos[memo_key] = (memo, _EncodedAnswers(memo))
+    memo, encoded = _memos[memo_key]
     signed = reader.signatures(job.low, job.high, memo)
     apart = _answered_from_rows(reader, job, memo, signed)
     lines: list[bytes] = []

@@ -41,11 +41,12 @@ class Ladders:
         self,
         policy: Policy,
         as_of: date,
+        occupations: tuple[str, ...],
         type_facts: Mapping[str, tuple[str | None, bool]],
         target_occupation: str | None,
         cap: int,
     ) -> None:
-        self.occupations = occupations_with_levels(policy, as_of)
+        self.occupations = occupations  # with levels to apply for (occupations_with_levels)
         self._compiled = functools.partial(policy.in_force, as_of)
         self._type_facts = type_facts
         self._target_occupation = target_occupation

@@ -162,8 +162,10 @@ class Memo:
             if target is not None and target in catalog.types
             else None
         )
-        self._ladders = Ladders(policy, as_of, self._type_facts, target_occupation, self.cap)
-        self.occupations = self._ladders.occupations
+        self.occupations = occupations
+        self._ladders = Ladders(
+            policy, as_of, occupations, self._type_facts, target_occupation, self.cap
+        )
         self._to_date = to_date
         self._tenths: dict[Any, int] = {}
         self.recent_days = _recent_days(as_of, self.cap)
