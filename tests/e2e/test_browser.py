@@ -2,68 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
+from browser_support import launch
 from certbridge.config import Settings
 from certbridge.db import make_engine, make_session_factory
-from certbridge.web.app import create_app
-from support import TEST_KEYS, Registry, skip_or_fail
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from support import TEST_KEYS, Registry
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def served(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Settings]]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        skip_or_fail("Debian chromium is not installed (apt-get install chromium)")
-    database = tmp_path / "e2e.sqlite3"
-    shutil.copy(sqlite_template, database)
-    settings = Settings(
-        environment="test",
-        database_url=f"sqlite:///{database}",
-        hash_key=TEST_KEYS.hash_key.decode(),
-        seal_key=TEST_KEYS.seal_key.decode(),
-    )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def _seed_holder(settings: Settings) -> str:
@@ -84,7 +33,7 @@ def _submit_person_form(base_url: str, name: str, id_number: str) -> dict[str, s
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_page()
         page.goto(base_url + "/")
         page.fill("#person-form input[name=name]", name)
@@ -144,7 +93,7 @@ def test_the_api_docs_render_without_fetching_anything_from_elsewhere(
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_page()
         page.route("**/*", only_here)
         page.goto(base_url + "/docs")
