@@ -628,7 +628,7 @@ def issue_credential(
     session: Session, issuance: Issuance, certificate: Certificate
 ) -> dict[str, Any]:
     standing = _registry_status(certificate, clock.today())
-    if standing.code == "revoked":
+    if standing.code in ("revoked", "cancelled"):  # 注销 ends a certificate as 撤销 does
         raise InputError(
             "credential.revoked", f"该证书{standing.label}，不能签发数字证书", field="number"
         )
