@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from certbridge import clock
 from certbridge.config import Settings
 from certbridge.credentials import service
-from certbridge.credentials.bundle import BundleResolver, write_bundle
+from certbridge.credentials.bundle import offline_verifier, write_bundle
 from certbridge.credentials.did import did_document_url, slug_of
 from certbridge.credentials.documents import credential_contexts
 from certbridge.credentials.settings import get_credential_settings
-from certbridge.credentials.verify import Verifier
+from certbridge.credentials.trustlist import dev_root_public
+from certbridge.credentials.verify import AgeLimit, Verifier
 from certbridge.errors import InputError
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import Keys
@@ -85,7 +86,7 @@ def test_an_issued_credential_is_an_open_badge_with_every_printed_field_and_veri
     assert "validUntil" not in credential  # 职业技能等级证书 has no expiry
     verdict = verify(client, credential)
     assert verdict["verified"] is True, verdict
-    assert [c["ok"] for c in verdict["checks"]] == [True] * 8
+    assert [c["ok"] for c in verdict["checks"]] == [True] * 9
 
 
 def test_no_credential_contains_the_clear_id_number(
@@ -182,7 +183,7 @@ def test_revoking_through_the_service_flips_the_bit_and_verification_fails_every
     assert certificate.events[-1].kind == "revoked"
     after = tmp_path / "after"
     _bundle(session, issuance, credential, after)
-    offline = Verifier(BundleResolver(after), credential_contexts(BASE)).verify(credential)
+    offline = offline_bundle_verifier(after).verify(credential)
     assert offline.failed is not None
     assert offline.failed.code == "status"
 
@@ -271,8 +272,18 @@ def _bundle(
         did_documents={did: service.did_document_of(session, BASE, slug)},
         did_urls={did: did_document_url(BASE, slug)},
         status_lists=lists,
+        trust_list=service.current_trust_list(session, issuance),
     )
     session.commit()
+
+
+def offline_bundle_verifier(directory: Path) -> Verifier:
+    return offline_verifier(
+        directory,
+        contexts=credential_contexts(BASE),
+        roots=(dev_root_public(),),
+        age_limit=AgeLimit(7, "默认值"),
+    )
 
 
 def test_an_offline_bundle_verifies_without_the_database_and_fails_closed_without_its_list(
@@ -283,13 +294,12 @@ def test_an_offline_bundle_verifies_without_the_database_and_fails_closed_withou
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert credential_contexts(BASE)[2] in manifest["documents"]
     assert credential["issuer"]["id"] in manifest["documents"]
-    verifier = Verifier(BundleResolver(tmp_path / "b"), credential_contexts(BASE))
-    verdict = verifier.verify(credential)
+    verdict = offline_bundle_verifier(tmp_path / "b").verify(credential)
     assert verdict.verified
     assert "离线" in verdict.summary
     for entry in credential["credentialStatus"]:
         (tmp_path / "b" / manifest["documents"][entry["statusListCredential"]]).unlink()
-    missing = Verifier(BundleResolver(tmp_path / "b"), credential_contexts(BASE)).verify(credential)
+    missing = offline_bundle_verifier(tmp_path / "b").verify(credential)
     assert missing.failed is not None
     assert missing.failed.code == "status"
     assert "无法获取状态列表" in missing.summary
@@ -328,7 +338,7 @@ def test_the_verification_page_lists_every_check_in_chinese(
         "/credentials/verify", files={"upload": ("c.json", json.dumps(credential).encode())}
     )
     assert "核验未通过" in bad.text
-    assert "签名与证明" in bad.text
+    assert "电子签名" in bad.text
 
 
 def test_the_printable_pdf_is_a4_and_its_qr_link_resolves(

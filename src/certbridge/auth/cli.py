@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from certbridge.auth.models import ApiToken
 from certbridge.auth.scopes import ROLES
-from certbridge.auth.service import create_token, revoke_token
+from certbridge.auth.service import create_token, parse_expiry, revoke_token
+from certbridge.clock import CHINA
 from certbridge.errors import InputError
 from certbridge.runtime import cli_session, fail
 
@@ -26,15 +27,29 @@ def create(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
     scope: Annotated[str, typer.Option(help="e.g. mem:14 (department), institution:S0123, 11, *")],
     label: Annotated[str, typer.Option(help="who holds it")] = "",
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="过期时间：日期（如 2027-06-30，当天北京时间结束时失效）"
+            "或时长（如 90d、12h、2w）；不填则长期有效",
+        ),
+    ] = None,
 ) -> None:
     """Create a token; the secret is printed once and only its hash is stored."""
     try:
+        expires_at = parse_expiry(expires) if expires is not None else None
         with cli_session() as session:
-            token, secret = create_token(session, role=role, scope=scope, label=label)
+            token, secret = create_token(
+                session, role=role, scope=scope, label=label, expires_at=expires_at
+            )
             session.commit()
     except InputError as exc:
         raise fail(exc) from None
     console.print(f"token id {token.id} role={token.role} scope={token.scope}")
+    if expires_at is not None:
+        until = expires_at.astimezone(CHINA)
+        console.print(f"失效时间 {until:%Y-%m-%d %H:%M}（北京时间）", highlight=False)
     typer.echo(secret)
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certbridge.auth.models import ApiToken
 from certbridge.auth.scopes import parse_scope
+from certbridge.clock import CHINA
+from certbridge.errors import InputError
 
 TOKEN_PREFIX = "cbt_"  # noqa: S105 - a public marker, not a secret
 
@@ -32,8 +35,41 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+_DURATION = re.compile(r"(\d{1,5})\s*([dhw]|天|小时|周)")
+_UNITS = {"d": timedelta(days=1), "天": timedelta(days=1), "h": timedelta(hours=1)}
+_UNITS |= {"小时": timedelta(hours=1), "w": timedelta(weeks=1), "周": timedelta(weeks=1)}
+
+
+def parse_expiry(text: str, now: datetime | None = None) -> datetime:
+    """When a token stops working: a date (2027-06-30: it works through that day, China
+    time) or a duration from now (90d, 12h, 2w; also 90天, 12小时, 2周). UTC."""
+    now = now or datetime.now(UTC)
+    value = text.strip()
+    duration = _DURATION.fullmatch(value)
+    if duration:
+        moment = now + int(duration.group(1)) * _UNITS[duration.group(2)]
+    else:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise InputError(
+                "token.expires",
+                f"无法识别的过期时间：{value[:40]}（应为日期如 2027-06-30，或时长如 90d、12h）",
+                field="expires",
+            ) from None
+        moment = datetime.combine(day + timedelta(days=1), time(), CHINA)
+    if moment <= now:
+        raise InputError("token.expires", "过期时间应晚于现在", field="expires")
+    return moment.astimezone(UTC)
+
+
 def create_token(
-    session: Session, *, role: str, scope: str, label: str = ""
+    session: Session,
+    *,
+    role: str,
+    scope: str,
+    label: str = "",
+    expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     grants = parse_scope(role, scope)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -43,6 +79,7 @@ def create_token(
         label=label,
         role=role,
         scope=",".join(grants),
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()

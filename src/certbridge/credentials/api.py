@@ -8,11 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from certbridge.credentials import service
 from certbridge.credentials.documents import OUR_FILE, context_text
+from certbridge.credentials.trustlist import TRUST_LIST_PATH
+from certbridge.errors import InputError
 from certbridge.http.authz import require_issuer_of
 from certbridge.http.deps import KeysDep, PrincipalDep, SessionDep, SettingsDep, TodayDep
+from certbridge.http.errors import error_body
 from certbridge.http.schemas import ErrorResponse
 from certbridge.registry.service import certificate_for_change, check_number_shape
 
@@ -34,6 +38,25 @@ def did_document(slug: SLUG, session: SessionDep, settings: SettingsDep) -> Resp
     """The did:web document of an issuer: every key it ever signed with (Multikey)."""
     document = service.did_document_of(session, settings.public_base_url.rstrip("/"), slug)
     return _json(document, "application/did+json", **{"Cache-Control": "max-age=300"})
+
+
+@router.get(TRUST_LIST_PATH, responses={503: {"model": ErrorResponse}})
+def trust_list(session: SessionDep, settings: SettingsDep, keys: KeysDep) -> Response:
+    """The trust list of issuers (DIDs, keys with their windows, compromise dates), signed
+    by the registry root key: what an offline verifier pins its trust on. Refresh it at
+    least daily; `sequence` only grows and `validUntil` bounds a copy's use."""
+    try:
+        issuance = service.cached_issuance(settings, keys)
+        try:
+            document = service.current_trust_list(session, issuance)
+            session.commit()
+        except IntegrityError:  # a concurrent request published this sequence first
+            session.rollback()
+            document = service.current_trust_list(session, issuance)
+            session.commit()
+    except InputError as exc:
+        return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=503)
+    return _json(document, **{"Cache-Control": "max-age=300"})
 
 
 @router.get("/contexts/certbridge/v1.jsonld")

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from certbridge import clock
 from certbridge.config import get_settings
 from certbridge.credentials import service
-from certbridge.credentials.bundle import BundleResolver, write_bundle
+from certbridge.credentials.bundle import offline_verifier, write_bundle
 from certbridge.credentials.did import did_document_url, slug_of
 from certbridge.credentials.documents import credential_contexts
-from certbridge.credentials.fields import printed_fields
-from certbridge.credentials.pdf import certificate_pdf
-from certbridge.credentials.verify import Verdict, Verifier
+from certbridge.credentials.settings import get_credential_settings, trust_roots
+from certbridge.credentials.trustlist import dev_root_public
+from certbridge.credentials.verify import Verdict, load_json
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import certificate_for_change, check_number_shape
@@ -85,6 +85,19 @@ def verify(
         Path | None, typer.Option("--offline", help="离线核验：用此目录中的离线包")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    max_age_days: Annotated[
+        int | None,
+        typer.Option(
+            "--max-age-days",
+            min=0,
+            help="离线核验：状态列表最多可早于今天几天"
+            "（默认取 CERTBRIDGE_MAX_OFFLINE_AGE_DAYS，7 天）",
+        ),
+    ] = None,
+    trust_list: Annotated[
+        Path | None,
+        typer.Option("--trust-list", help="离线核验：改用此信任清单文件（比离线包中的更新时）"),
+    ] = None,
 ) -> None:
     """Verify a credential; exit 0 only if every check passed."""
     settings = get_settings()
@@ -93,8 +106,16 @@ def verify(
     except OSError:
         raise fail(InputError("file.unreadable", f"无法读取文件：{file}", field="file")) from None
     if offline is not None:
-        verifier = Verifier(
-            BundleResolver(offline), credential_contexts(settings.public_base_url.rstrip("/"))
+        cs = get_credential_settings()
+        verifier = _guarded(
+            lambda: offline_verifier(
+                offline,
+                contexts=credential_contexts(settings.public_base_url.rstrip("/")),
+                roots=trust_roots(settings, cs),
+                age_limit=service.offline_age_limit(cs, max_age_days),
+                trust_list=_read_trust_list(trust_list) if trust_list else None,
+                max_bytes=cs.max_credential_bytes,
+            )
         )
         verdict = verifier.verify_text(text)
     else:
@@ -107,15 +128,29 @@ def verify(
         raise typer.Exit(1)
 
 
+def _read_trust_list(path: Path) -> dict[str, Any]:
+    try:
+        loaded = load_json(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        raise fail(
+            InputError("trust.file", f"无法读取信任清单文件：{path}", field="trust_list")
+        ) from None
+    if not isinstance(loaded, dict):
+        raise fail(InputError("trust.file", "信任清单应为 JSON 对象", field="trust_list"))
+    return loaded
+
+
 def _print_verdict(verdict: Verdict, as_json: bool) -> None:
     if as_json:
         console.print_json(json.dumps(verdict.as_dict(), ensure_ascii=False))
         return
     colour = "green" if verdict.verified else "red"
-    console.print(f"[{colour}]{verdict.summary}[/{colour}]")
+    console.print(f"[{colour}]{verdict.summary}[/{colour}]", highlight=False)
     marks = {True: "[green]通过[/green]", False: "[red]未通过[/red]", None: "[dim]未执行[/dim]"}
     for check in verdict.checks:
-        console.print(f"  {marks[check.ok]}  {check.label}：{check.detail}")
+        console.print(f"  {marks[check.ok]}  {check.label}：{check.detail}", highlight=False)
+    for line in verdict.notes:
+        console.print(f"  {line}", highlight=False)
 
 
 @app.command("bundle")
@@ -153,6 +188,7 @@ def bundle(
                 did_documents={did: service.did_document_of(session, base_url, slug)},
                 did_urls={did: did_document_url(base_url, slug)},
                 status_lists=lists,
+                trust_list=service.current_trust_list(session, issuance),
             )
             session.commit()
             return manifest
@@ -177,7 +213,7 @@ def pdf(
             certificate = _certificate(session, number, type_text)
             token = service.verification_token(session, certificate)
             url = f"{settings.public_base_url.rstrip('/')}/v/{token.token}"
-            content = certificate_pdf(printed_fields(certificate), url)
+            content = service.printable_pdf(certificate, url)
             session.commit()
             return content
 
@@ -235,6 +271,39 @@ def compromise(
 
     _guarded(run)
     console.print(f"已标记泄露：{public_key}（自 {since:%Y-%m-%d %H:%M} 起）")
+
+
+@keys_app.command("root-create")
+def root_create() -> None:
+    """Create a new registry root key (signs the trust list of issuers) in the key store."""
+
+    def run() -> tuple[str, tuple[str, ...]]:
+        issuance = _issuance()
+        return service.create_root_key(issuance), issuance.trust_roots
+
+    public, configured = _guarded(run)
+    console.print(f"新的信任根公钥：{public}", highlight=False)
+    console.print(
+        "启用步骤：先把它加入各核验方信任的根公钥，再在本系统设置 "
+        f"CERTBRIDGE_TRUST_ROOT_KEY={','.join([public, *configured])}（第一个用于签名）；"
+        "各核验方都换上新信任清单后，再去掉旧的根公钥。",
+        highlight=False,
+    )
+
+
+@keys_app.command("root-show")
+def root_show() -> None:
+    """The configured root public keys, and whether the key store holds their private keys."""
+
+    def run() -> list[tuple[str, bool]]:
+        issuance = _issuance()
+        return [(r, issuance.store.holds(service.ROOT_SLUG, r)) for r in issuance.trust_roots]
+
+    for index, (root, held) in enumerate(_guarded(run)):
+        role = "签名用" if index == 0 else "仅核验"
+        dev = "（开发用，生产环境拒绝）" if root == dev_root_public() else ""
+        where = "私钥在密钥库中" if held else "密钥库中无私钥"
+        console.print(f"{root}  {role}  {where}{dev}", highlight=False)
 
 
 @keys_app.command("list")

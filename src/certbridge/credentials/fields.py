@@ -46,9 +46,10 @@ class PrintedFields:
     certificate_number: str
     institution_name: str | None
     institution_code: str | None
-    authority_name: str
+    authority_name: str  # who issued the certificate (发证机关, or the 评价机构 that did)
     issued_on: date
     valid_until: date | None
+    issued_by_institution: bool = False  # 职业技能等级证书: the evaluation institution issues
 
     def as_rows(self) -> list[tuple[str, str]]:
         """(label, value) in the order of the printed certificate."""
@@ -66,9 +67,12 @@ class PrintedFields:
         if self.category:
             rows.append(("作业类别", self.category))
         rows.append(("证书编号", self.certificate_number))
-        if self.institution_name:
-            rows.append(("评价机构", self.institution_name))
-        rows.append(("发证机关", self.authority_name))
+        if self.issued_by_institution:
+            rows.append(("评价机构（发证单位）", self.authority_name))
+        else:
+            if self.institution_name:
+                rows.append(("评价机构", self.institution_name))
+            rows.append(("发证机关", self.authority_name))
         rows.append(("发证日期", self.issued_on.isoformat()))
         rows.append(("有效期至", self.valid_until.isoformat() if self.valid_until else "长期有效"))
         return rows
@@ -108,6 +112,8 @@ def printed_fields(certificate: Certificate, as_of: date | None = None) -> Print
     level = catalog.levels[certificate.level] if certificate.level else None
     person = certificate.person
     institution = certificate.institution
+    # A 职业技能等级证书 is issued by its evaluation institution, under 人社's supervision.
+    by_institution = certificate.scheme == "skill_level" and institution is not None
     return PrintedFields(
         holder_name=person.name,
         id_type=ID_KIND_LABELS.get(person.id_kind, person.id_kind),
@@ -124,7 +130,10 @@ def printed_fields(certificate: Certificate, as_of: date | None = None) -> Print
         certificate_number=certificate.number_display,
         institution_name=institution.name if institution else None,
         institution_code=institution.code if institution else None,
-        authority_name=certificate.issuer.name,
+        authority_name=(
+            institution.name if by_institution and institution else certificate.issuer.name
+        ),
         issued_on=certificate.issued_on,
         valid_until=effective_valid_until(certificate, as_of or clock.today()),
+        issued_by_institution=by_institution,
     )

@@ -32,6 +32,10 @@ class KeyStore:
     def generate(self, issuer_slug: str) -> tuple[str, Ed25519PrivateKey]:
         """A new key, written before its public half is registered anywhere."""
         key = Ed25519PrivateKey.generate()
+        return self.save(issuer_slug, key), key
+
+    def save(self, issuer_slug: str, key: Ed25519PrivateKey) -> str:
+        """Write a key (never over an existing file); its publicKeyMultibase."""
         public = encode_public_key(key.public_key().public_bytes_raw())
         path = self._path(issuer_slug, public)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +49,12 @@ class KeyStore:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(pem)
         self._cache[public] = key
-        return public, key
+        return public
+
+    def holds(self, issuer_slug: str, public_key_multibase: str) -> bool:
+        return public_key_multibase in self._cache or (
+            self._path(issuer_slug, public_key_multibase).is_file()
+        )
 
     def load(self, issuer_slug: str, public_key_multibase: str) -> Ed25519PrivateKey:
         cached = self._cache.get(public_key_multibase)

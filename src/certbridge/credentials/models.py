@@ -10,15 +10,30 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from certbridge.db import Base
+
+ACTIVE_KEY = text("retired_at IS NULL AND compromised_from IS NULL")
+
+
+class CredentialIssuer(Base):
+    """One row per issuer with keys. Creating or rotating a key first writes this row, so
+    concurrent first issuances wait for each other and make one key, not one each."""
+
+    __tablename__ = "credential_issuers"
+
+    issuer_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_changes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IssuerKey(Base):
@@ -26,6 +41,17 @@ class IssuerKey(Base):
     but keeps it in the DID document; a compromised key fails from `compromised_from` on."""
 
     __tablename__ = "credential_issuer_keys"
+    __table_args__ = (
+        # At most one key in use per issuer, whatever the concurrency (issuer_lock serialises
+        # the writers; this index is the database's own guarantee).
+        Index(
+            "uq_credential_issuer_keys_in_use",
+            "issuer_slug",
+            unique=True,
+            sqlite_where=ACTIVE_KEY,
+            postgresql_where=ACTIVE_KEY,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_slug: Mapped[str] = mapped_column(String(64), index=True)
@@ -78,4 +104,25 @@ class IssuedCredential(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-__all__ = ["IssuedCredential", "IssuerKey", "StatusEntry", "StatusList"]
+class PublishedTrustList(Base):
+    """Each published trust list of issuers (trustlist.py): `sequence` only grows, and a new
+    one is signed when the keys change or the latest is due for refresh."""
+
+    __tablename__ = "credential_trust_lists"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_digest: Mapped[str] = mapped_column(String(64))
+    root_key: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+
+
+__all__ = [
+    "CredentialIssuer",
+    "IssuedCredential",
+    "IssuerKey",
+    "PublishedTrustList",
+    "StatusEntry",
+    "StatusList",
+]

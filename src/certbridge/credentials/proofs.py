@@ -47,27 +47,27 @@ class ProofError(ValueError):
 def encode_public_key(raw: bytes) -> str:
     """publicKeyMultibase of a 32-byte Ed25519 public key ('z6Mk…')."""
     if len(raw) != 32:
-        raise ProofError("key.length", "Ed25519 公钥应为32字节")
+        raise ProofError("key.length", "公钥长度不正确")
     return "z" + base58.b58encode(PUBLIC_KEY_PREFIX + raw).decode()
 
 
 def decode_public_key(multibase: str) -> bytes:
     data = _decode_base58btc(multibase, "key.multibase")
     if len(data) != 34 or not data.startswith(PUBLIC_KEY_PREFIX):
-        raise ProofError("key.multicodec", "公钥不是 Ed25519 Multikey 编码")
+        raise ProofError("key.multicodec", "公钥编码不正确")
     return data[2:]
 
 
 def encode_secret_key(raw: bytes) -> str:
     if len(raw) != 32:
-        raise ProofError("key.length", "Ed25519 私钥应为32字节")
+        raise ProofError("key.length", "私钥长度不正确")
     return "z" + base58.b58encode(SECRET_KEY_PREFIX + raw).decode()
 
 
 def decode_secret_key(multibase: str) -> bytes:
     data = _decode_base58btc(multibase, "key.multibase")
     if len(data) != 34 or not data.startswith(SECRET_KEY_PREFIX):
-        raise ProofError("key.multicodec", "私钥不是 Ed25519 Multikey 编码")
+        raise ProofError("key.multicodec", "私钥编码不正确")
     return data[2:]
 
 
@@ -205,7 +205,7 @@ def verify_proof(secured: dict[str, Any], public_key_for: PublicKeyFor) -> Check
 
 def _check_options(options: dict[str, Any]) -> None:
     if options.get("type") != PROOF_TYPE or options.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError("proof.type", "证明类型应为 DataIntegrityProof / eddsa-jcs-2022")
+        raise ProofError("proof.type", "签名类型不是本系统使用的数据完整性证明")
     for name in ("verificationMethod", "proofPurpose", "created"):
         if not isinstance(options.get(name), str):
             raise ProofError("proof.field", f"证明缺少字段 {name}")

@@ -4,8 +4,10 @@ Every function takes a Session and never commits: the caller owns the unit of wo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import json
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -13,26 +15,38 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from certbridge import clock
 from certbridge.config import Settings
-from certbridge.credentials import statuslist
+from certbridge.credentials import statuslist, trustlist
 from certbridge.credentials.did import KeyView, did_document, issuer_did, slug_of, xsd_datetime
 from certbridge.credentials.document import Signer, build_credential
 from certbridge.credentials.documents import credential_contexts
 from certbridge.credentials.fields import IssuerRef, issuer_of, printed_fields
 from certbridge.credentials.keystore import KeyStore
-from certbridge.credentials.models import IssuedCredential, IssuerKey, StatusEntry, StatusList
+from certbridge.credentials.models import (
+    CredentialIssuer,
+    IssuedCredential,
+    IssuerKey,
+    PublishedTrustList,
+    StatusEntry,
+    StatusList,
+)
+from certbridge.credentials.pdf import PrintedStatus, certificate_pdf
 from certbridge.credentials.proofs import ProofOptions, add_proof
 from certbridge.credentials.settings import (
     CredentialSettings,
     check_passphrase,
     get_credential_settings,
     key_dir,
+    trust_roots,
 )
-from certbridge.credentials.verify import Check, Verifier
+from certbridge.credentials.trustlist import TrustedIssuer, TrustedKey, TrustError
+from certbridge.credentials.verify import AgeLimit, Check, Verifier
 from certbridge.errors import InputError, NotFound
 from certbridge.identity import keyed_hash
 from certbridge.registry.lifecycle import Event, status_on
@@ -58,6 +72,9 @@ class Issuance:
     keys: Keys
     ttl_ms: int
     max_bytes: int
+    trust_roots: tuple[str, ...]  # the first one signs the trust lists
+    trust_list_days: int
+    age_limit: AgeLimit
 
 
 def issuance_from(
@@ -71,7 +88,19 @@ def issuance_from(
         keys,
         cs.status_list_ttl_ms,
         cs.max_credential_bytes,
+        trust_roots(settings, cs),
+        cs.trust_list_valid_days,
+        offline_age_limit(cs),
     )
+
+
+def offline_age_limit(cs: CredentialSettings, days: int | None = None) -> AgeLimit:
+    """The age limit of status lists offline, and where it comes from (the verdict says)."""
+    if days is not None:
+        return AgeLimit(days, "命令行 --max-age-days 指定")
+    if "max_offline_age_days" in cs.model_fields_set:
+        return AgeLimit(cs.max_offline_age_days, "CERTBRIDGE_MAX_OFFLINE_AGE_DAYS 设置")
+    return AgeLimit(cs.max_offline_age_days, "默认值")
 
 
 def now_utc() -> datetime:
@@ -114,12 +143,41 @@ def issuer_keys(session: Session, slug: str) -> list[IssuerKey]:
     )
 
 
+def _key_in_use(session: Session, slug: str) -> IssuerKey | None:
+    return session.scalar(
+        select(IssuerKey)
+        .where(
+            IssuerKey.issuer_slug == slug,
+            IssuerKey.retired_at.is_(None),
+            IssuerKey.compromised_from.is_(None),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_issuer(session: Session, slug: str) -> None:
+    """Serialise the writers of an issuer's keys and status entries until the caller's
+    commit: PostgreSQL locks the issuer's row, SQLite takes its (single) write lock. A
+    writer that waited here then sees what the one before it made."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CredentialIssuer).values(issuer_slug=slug, key_changes=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CredentialIssuer.issuer_slug],
+            set_={"key_changes": CredentialIssuer.key_changes + 1},
+        )
+    )
+
+
 def signing_key(session: Session, issuance: Issuance, slug: str) -> IssuerKey:
-    """The key in use, created on first need."""
-    for key in reversed(issuer_keys(session, slug)):
-        if key.retired_at is None and key.compromised_from is None:
-            return key
-    return _new_key(session, issuance, slug)
+    """The key in use, created on first need: exactly one, however many first
+    issuances run at once (the lock, and a unique index on the key in use)."""
+    key = _key_in_use(session, slug)
+    if key is not None:
+        return key
+    lock_issuer(session, slug)
+    return _key_in_use(session, slug) or _new_key(session, issuance, slug)
 
 
 def _new_key(session: Session, issuance: Issuance, slug: str) -> IssuerKey:
@@ -133,6 +191,7 @@ def _new_key(session: Session, issuance: Issuance, slug: str) -> IssuerKey:
 def rotate_key(session: Session, issuance: Issuance, slug: str) -> IssuerKey:
     """Retire the key in use (it stays in the DID document) and start a new one."""
     known_issuer(session, slug)
+    lock_issuer(session, slug)
     now = now_utc()
     for key in issuer_keys(session, slug):
         if key.retired_at is None:
@@ -143,6 +202,7 @@ def rotate_key(session: Session, issuance: Issuance, slug: str) -> IssuerKey:
 
 def mark_compromised(session: Session, slug: str, public_key: str, since: datetime) -> IssuerKey:
     """Signatures made by this key at or after `since` stop verifying."""
+    lock_issuer(session, slug)
     key = next(
         (k for k in issuer_keys(session, slug) if k.public_key_multibase == public_key), None
     )
@@ -163,6 +223,144 @@ def did_document_of(session: Session, base_url: str, slug: str) -> dict[str, Any
         for k in keys
     ]
     return did_document(issuer_did(base_url, slug), views)
+
+
+# --- trust list of issuers ------------------------------------------------------------------
+
+ROOT_SLUG = "root"  # the key store's folder of registry root keys
+TRUST_LIST_REFRESH = timedelta(days=1)  # a served copy is at most this old
+
+
+def trusted_key_of(did: str, key: IssuerKey) -> TrustedKey:
+    return TrustedKey(
+        method_id=f"{did}#{key.public_key_multibase}",
+        public_key_multibase=key.public_key_multibase,
+        valid_from=as_utc(key.created_at),
+        valid_until=as_utc(key.retired_at) if key.retired_at else None,
+        compromised_from=as_utc(key.compromised_from) if key.compromised_from else None,
+    )
+
+
+def trusted_issuers(session: Session, base_url: str) -> list[TrustedIssuer]:
+    """Every issuer with keys, each key with its window (rotation) and compromise date."""
+    keys = session.scalars(select(IssuerKey).order_by(IssuerKey.issuer_slug, IssuerKey.id))
+    names = _issuer_names(session)
+    issuers = []
+    for slug, group in itertools.groupby(keys, key=lambda k: k.issuer_slug):
+        did = issuer_did(base_url, slug)
+        listed = tuple(trusted_key_of(did, key) for key in group)
+        issuers.append(TrustedIssuer(did, names.get(slug, slug), listed))
+    return issuers
+
+
+def _issuer_names(session: Session) -> dict[str, str]:
+    names = {
+        f"{a.department}-{a.province_code}": a.name
+        for a in session.scalars(select(IssuingAuthority))
+    }
+    for institution in session.scalars(select(Institution)):
+        slug = "org-" + "".join(ch for ch in institution.code.lower() if ch.isalnum())
+        names[slug[:64]] = institution.name
+    return names
+
+
+def trust_list_url(base_url: str) -> str:
+    return base_url + trustlist.TRUST_LIST_PATH
+
+
+def root_private_key(issuance: Issuance) -> Ed25519PrivateKey:
+    """The root key that signs trust lists: the first configured root, from the key store.
+    The development root is written there from its public seed on first need."""
+    public = issuance.trust_roots[0]
+    if not issuance.store.holds(ROOT_SLUG, public):
+        if public != trustlist.dev_root_public():
+            raise InputError(
+                "trust.root_missing",
+                f"密钥库中没有信任根私钥 {public[:16]}…：请用 certbridge keys root-create 创建，"
+                "并把它的公钥设为 CERTBRIDGE_TRUST_ROOT_KEY 的第一个",
+            )
+        with contextlib.suppress(FileExistsError):  # another process wrote it first
+            issuance.store.save(ROOT_SLUG, trustlist.dev_root_key())
+    return issuance.store.load(ROOT_SLUG, public)
+
+
+def create_root_key(issuance: Issuance) -> str:
+    """A new registry root key in the key store; its publicKeyMultibase."""
+    public, _key = issuance.store.generate(ROOT_SLUG)
+    return public
+
+
+_trust_documents: dict[tuple[int, str, str], dict[str, Any]] = {}
+
+
+def current_trust_list(
+    session: Session, issuance: Issuance, now: datetime | None = None
+) -> dict[str, Any]:
+    """The latest signed trust list; a new one (sequence + 1) when the keys or the root
+    changed or the latest is a day old. The caller commits (the API retries a collision
+    with a concurrent publisher)."""
+    now = now or now_utc()
+    issuers = trusted_issuers(session, issuance.base_url)
+    digest = trustlist.content_digest(issuers)
+    root = issuance.trust_roots[0]
+    latest = session.scalar(
+        select(PublishedTrustList).order_by(PublishedTrustList.sequence.desc()).limit(1)
+    )
+    if (
+        latest is not None
+        and latest.content_digest == digest
+        and latest.root_key == root
+        and now - as_utc(latest.issued_at) < TRUST_LIST_REFRESH
+    ):
+        marker = (latest.sequence, digest, latest.document[-100:])  # ends in the signature
+        document = _trust_documents.get(marker)
+        if document is None:
+            document = json.loads(latest.document)
+            _trust_documents.clear()
+            _trust_documents[marker] = document
+        return document
+    sequence = (latest.sequence if latest is not None else 0) + 1
+    valid_until = now + timedelta(days=issuance.trust_list_days)
+    unsigned = trustlist.build(
+        url=trust_list_url(issuance.base_url),
+        sequence=sequence,
+        issued=now,
+        valid_until=valid_until,
+        issuers=issuers,
+    )
+    signed = trustlist.sign(unsigned, root_private_key(issuance))
+    session.add(
+        PublishedTrustList(
+            sequence=sequence,
+            issued_at=now,
+            valid_until=valid_until,
+            content_digest=digest,
+            root_key=root,
+            document=json.dumps(signed, ensure_ascii=False),
+        )
+    )
+    session.flush()
+    return signed
+
+
+class DatabaseTrust:
+    """Online, the registry's own key records are the anchor (the trust list is signed
+    from them): the same windows and compromise dates, without a signature to check."""
+
+    def __init__(self, session: Session, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url
+
+    def trusted_key(self, did: str, method_id: str) -> TrustedKey:
+        slug = slug_of(self.base_url, did)
+        if slug is not None:
+            for key in issuer_keys(self.session, slug):
+                if method_id == f"{did}#{key.public_key_multibase}":
+                    return trusted_key_of(did, key)
+        raise TrustError("登记库中没有这个发证方密钥")
+
+    def describe(self) -> str:
+        return "登记库的发证方密钥记录"
 
 
 # --- status lists -------------------------------------------------------------------------
@@ -209,6 +407,14 @@ def _open_list_sequence(session: Session, slug: str) -> int:
 def status_entry(session: Session, certificate: Certificate, slug: str) -> StatusEntry:
     """The certificate's entry, allocated at a random free index on first issue."""
     found = session.scalar(select(StatusEntry).where(StatusEntry.certificate_id == certificate.id))
+    if found is not None:
+        return found
+    lock_issuer(session, slug)  # concurrent first issuances: one entry, one set of lists
+    found = session.scalar(
+        select(StatusEntry)
+        .where(StatusEntry.certificate_id == certificate.id)
+        .execution_options(populate_existing=True)
+    )
     if found is not None:
         return found
     sequence = _open_list_sequence(session, slug)
@@ -356,18 +562,23 @@ def change_status(
 
 
 _signed_lists: dict[tuple[str, int, str], dict[str, Any]] = {}
+# A signed list is reused for at most this long (and a fifth of its ttl): its validFrom
+# says when its bits were current, which is what an offline verifier judges its age by.
+SIGNED_LIST_REUSE = timedelta(seconds=60)
 
 
 def status_list_credential(
     session: Session, issuance: Issuance, slug: str, purpose: str, sequence: int
 ) -> dict[str, Any]:
+    """The signed list as of now: `validFrom` is the moment of signing (the bits were
+    current then), so a verifier can tell how old its copy is."""
     if purpose not in statuslist.PURPOSES:
         raise NotFound
     row = _lists(session, slug, sequence).get(purpose)
     if row is None:
         raise NotFound
-    updated = as_utc(row.updated_at)
     key = signing_key(session, issuance, slug)
+    now = now_utc()
     # The bits themselves key the cache: two changes within one second must not collide.
     cache_key = (
         f"{issuance.base_url}|{slug}|{purpose}|{key.public_key_multibase}",
@@ -375,21 +586,21 @@ def status_list_credential(
         hashlib.sha256(row.bits).hexdigest(),
     )
     cached = _signed_lists.get(cache_key)
-    if cached is not None:
+    reuse = min(SIGNED_LIST_REUSE, timedelta(milliseconds=issuance.ttl_ms) / 5)
+    if cached is not None and now - datetime.fromisoformat(cached["validFrom"]) <= reuse:
         return cached
     url = list_url(issuance.base_url, slug, purpose, sequence)
     did = issuer_did(issuance.base_url, slug)
+    signed_at = xsd_datetime(max(now, as_utc(key.created_at)))
     unsigned = statuslist.list_credential(
         list_url=url,
         issuer=did,
         purpose=purpose,
         bits=row.bits,
-        valid_from=xsd_datetime(updated),
+        valid_from=signed_at,
         ttl_ms=issuance.ttl_ms,
     )
-    signed = _sign(
-        issuance, slug, key, unsigned, xsd_datetime(max(updated, as_utc(key.created_at)))
-    )
+    signed = _sign(issuance, slug, key, unsigned, signed_at)
     if len(_signed_lists) > 1000:
         _signed_lists.clear()
     _signed_lists[cache_key] = signed
@@ -416,8 +627,11 @@ def holder_hash(certificate: Certificate, keys: Keys) -> str:
 def issue_credential(
     session: Session, issuance: Issuance, certificate: Certificate
 ) -> dict[str, Any]:
-    if _registry_status(certificate, clock.today()).code == "revoked":
-        raise InputError("credential.revoked", "该证书已注销，不能签发数字证书", field="number")
+    standing = _registry_status(certificate, clock.today())
+    if standing.code in ("revoked", "cancelled"):  # 注销 ends a certificate as 撤销 does
+        raise InputError(
+            "credential.revoked", f"该证书{standing.label}，不能签发数字证书", field="number"
+        )
     # A revocation dated later does not stop issuing: the status list shows it on its day.
     issuer = issuer_of(certificate)
     key = signing_key(session, issuance, issuer.slug)
@@ -470,6 +684,15 @@ def verification_token(session: Session, certificate: Certificate) -> Verificati
     session.add(token)
     session.flush()
     return token
+
+
+def printable_pdf(certificate: Certificate, verify_url: str, now: datetime | None = None) -> bytes:
+    """The printable certificate, stamped with its status when it does not count today."""
+    now = now or now_utc()
+    status = _registry_status(certificate, clock.today(now))
+    return certificate_pdf(
+        printed_fields(certificate), verify_url, PrintedStatus(status.label, status.counts, now)
+    )
 
 
 def certificate_of_token(session: Session, token: str) -> Certificate:
@@ -560,15 +783,17 @@ def _registry_status(
 
 
 def online_verifier(session: Session, issuance: Issuance, today: date) -> Verifier:
+    trust = DatabaseTrust(session, issuance.base_url)
     return Verifier(
         DatabaseResolver(session, issuance),
         credential_contexts(issuance.base_url),
+        lambda _now: trust,
         max_bytes=issuance.max_bytes,
         registry_check=registry_check(session, today),
     )
 
 
-_issuances: dict[tuple[str, str, str, bytes], Issuance] = {}
+_issuances: dict[tuple[str, str, str, bytes, str], Issuance] = {}
 
 
 def cached_issuance(settings: Settings, keys: Keys) -> Issuance:
@@ -579,6 +804,7 @@ def cached_issuance(settings: Settings, keys: Keys) -> Issuance:
         settings.public_base_url,
         settings.environment,
         keys.hash_key,
+        cs.trust_root_key,
     )
     found = _issuances.get(marker)
     if found is None:
