@@ -168,7 +168,7 @@ def test_the_cli_answers_a_file_with_the_apis_json(
 ) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(BODY, ensure_ascii=False), encoding="utf-8")
-    result = cli_env.invoke(cli_app, ["recognition", "evaluate", "--input", str(path)])
+    result = cli_env.invoke(cli_app, ["recognition", "evaluate", "--input", str(path), "--json"])
     assert result.exit_code == 0, result.output
     api = client.post("/api/v1/recognition/evaluate", json=BODY).json()
     assert json.loads(result.stdout) == api

@@ -19,9 +19,8 @@ from certbridge import clock
 from certbridge.catalog import load_catalog
 from certbridge.config import get_settings
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
-from certbridge.recognition import batch, service
+from certbridge.recognition import batch, report, service
 from certbridge.recognition.policy import (
-    EXEMPTION_LABELS,
     PolicyDataError,
     Rule,
     check_policy,
@@ -56,33 +55,43 @@ def recognize(
     name: Annotated[str | None, typer.Option("--name", help="持证人姓名（按登记证书评价）")] = None,
     id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
     target: Annotated[str | None, typer.Option("--target", help="拟报考的证书")] = None,
+    province: Annotated[
+        str | None,
+        typer.Option("--province", help="报考省份（两位代码，如35；默认按证书的发证省份）"),
+    ] = None,
     education: Annotated[str | None, typer.Option("--education", help="学历，如技工学校")] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the API's JSON (codes)")] = False,
 ) -> None:
-    """What certificates count for: a case from a JSON file (--input), or a registered holder
-    (--name --id-number). Prints the API's JSON."""
+    """What certificates count for: a case from a JSON file (--input, the body of POST
+    /api/v1/recognition/evaluate), or a registered holder (--name --id-number). Prints the
+    answer in words, or the API's JSON with --json."""
     if (input_file is None) == (name is None or id_number is None):
         raise fail(
             InputError("recognition.mode", "请给出 --input 文件，或同时给出 --name 和 --id-number")
         )
     try:
         if input_file is not None:
-            _print_json(_evaluate_file(input_file, _as_of(as_of)).model_dump_json(indent=2))
-            return
-        settings = get_settings()
-        with cli_session(settings) as session:
-            answer = service.recognition_for_person(
-                session,
-                name=name or "",
-                id_number=id_number or "",
-                as_of=_as_of(as_of),
-                keys=keys_from(settings),
-                target=target,
-                education=education,
-            )
-        _print_json(answer.model_dump_json(indent=2))
+            answer = _evaluate_file(input_file, _as_of(as_of), province)
+        else:
+            settings = get_settings()
+            with cli_session(settings) as session:
+                answer = service.recognition_for_person(
+                    session,
+                    name=name or "",
+                    id_number=id_number or "",
+                    as_of=_as_of(as_of),
+                    keys=keys_from(settings),
+                    target=target,
+                    province=province,
+                    education=education,
+                )
+        if as_json:
+            _print_json(answer.model_dump_json(indent=2))
+        else:
+            report.print_report(console, answer)
     except InputError as exc:
         raise fail(exc) from None
     except NotFound:
@@ -90,20 +99,60 @@ def recognize(
         raise typer.Exit(1) from None
 
 
-def _evaluate_file(path: Path, today: date) -> RecognitionAnswer:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError("recognition.input", f"无法读取JSON文件：{exc}", field="input") from None
+def _evaluate_file(path: Path, today: date, province: str | None = None) -> RecognitionAnswer:
+    raw = _read_json(path)
+    if province is not None and isinstance(raw, dict):
+        raw = {**raw, "province": province}  # --province chooses over the file's
     try:
         request = EvaluateRequest.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        where = where.lstrip(".") or "input"
         raise InputError(
-            "request.invalid", f"{where}格式不正确（{first['msg']}）", field=where
+            "request.invalid", f"{where}：{_invalid(first['type'])}", field=where
         ) from None
     return service.evaluate_request(request, today)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problem = f"找不到文件 {path}"
+    except IsADirectoryError:
+        problem = f"{path} 是目录，不是文件"
+    except PermissionError:
+        problem = f"没有读取 {path} 的权限"
+    except OSError:
+        problem = f"无法读取文件 {path}"
+    except UnicodeDecodeError:
+        problem = f"{path} 不是UTF-8编码的文本"
+    except json.JSONDecodeError as exc:
+        problem = f"{path} 第{exc.lineno}行第{exc.colno}列不是有效的JSON"
+    raise InputError("recognition.input", problem, field="input")
+
+
+_INVALID = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段",
+    "date_from_datetime_parsing": "日期应为YYYY-MM-DD",
+    "date_parsing": "日期应为YYYY-MM-DD",
+    "date_type": "日期应为YYYY-MM-DD",
+    "literal_error": "取值不在可选范围内（valid、suspended、revoked）",
+    "too_long": "条目过多",
+    "string_too_long": "内容过长",
+    "string_too_short": "不能为空",
+    "model_type": "应为JSON对象",
+    "dict_type": "应为JSON对象",
+    "list_type": "应为JSON数组",
+    "bool_type": "应为true或false",
+}
+
+
+def _invalid(kind: str) -> str:
+    """A validation error of the request body, in words."""
+    return _INVALID.get(kind, "格式不正确")
 
 
 def recognize_batch(
@@ -170,10 +219,10 @@ def _progress() -> Progress:
 
 def _print_summary(totals: batch.Totals) -> None:
     table = Table(title="汇总")
-    table.add_column("结论")
-    table.add_column("人数", justify="right")
+    table.add_column("结论", overflow="fold")
+    table.add_column("人数", justify="right", no_wrap=True)
     for key, count in sorted(totals.counts.items()):
-        table.add_row(key, str(count))
+        table.add_row(report.conclusion(key), f"{count:,}")
     console.print(table)
 
 
@@ -218,42 +267,27 @@ def policy_show(
     if as_json:
         _print_json(json.dumps([_rule_json(r) for r in rules], ensure_ascii=False, indent=2))
         return
-    title = f"{day} 有效的互认规则" + (f"（{province_code}）" if province_code else "（全国）")
-    table = Table(title=title, show_lines=True)
-    for column in ("编号", "类型", "内容", "出处", "有效期"):
-        table.add_column(column, overflow="fold")
+    where = report.jurisdiction_name(province_code) if province_code else "全国"
+    table = Table(title=f"{day} {where}适用的互认规则", show_lines=True)
+    table.add_column("编号", no_wrap=True)
+    table.add_column("类型", no_wrap=True)
+    table.add_column("内容与出处", overflow="fold", ratio=1)
+    table.add_column("适用", overflow="fold")
     for rule in rules:
-        until = str(rule.effective_until) if rule.effective_until else "—"
+        until = f"至{rule.effective_until}" if rule.effective_until else "起"
         flag = "\n[yellow]未确认[/yellow]" if rule.unconfirmed else ""
         table.add_row(
             rule.id + flag,
-            rule.kind,
-            _describe(rule),
-            f"{rule.citation.title} {rule.citation.clause}\n[dim]{rule.citation.text}[/dim]",
-            f"{rule.effective_from} 至 {until}\n{rule.jurisdiction}",
+            report.RULE_KINDS.get(rule.kind, rule.kind),
+            f"{report.describe_rule(rule)}\n[dim]{rule.citation.title}"
+            f"{rule.citation.clause}：“{rule.citation.text}”[/dim]",
+            f"{report.jurisdiction_name(rule.jurisdiction)}\n{rule.effective_from}{until}",
         )
     console.print(table)
 
 
 def _describe(rule: Rule) -> str:
-    catalog = load_catalog()
-    if rule.kind == "exemption":
-        return "、".join(EXEMPTION_LABELS[c] for c in rule.exempt)
-    if rule.kind == "deemed_level":
-        names = "、".join(catalog.types[t].name_zh for t in rule.holding)
-        return f"{names} → 视同 {rule.occupation} {rule.level} 级，可申报 {rule.may_apply} 级"
-    if rule.kind == "one_exam":
-        return f"一试多证：{rule.awards_level} 级"
-    parts = [f"申报 {rule.level} 级"]
-    if rule.after_level:
-        parts.append(f"取得 {rule.after_level} 级后 {rule.years_after_level:g} 年")
-    if rule.years_in_trade:
-        parts.append(f"从业 {rule.years_in_trade:g} 年")
-    if rule.education:
-        parts.append("学历：" + "、".join(rule.education))
-    if rule.apprenticeship:
-        parts.append("学徒期满")
-    return "；".join(parts)
+    return report.describe_rule(rule)
 
 
 def _rule_json(rule: Rule) -> dict[str, object]:
