@@ -147,3 +147,23 @@ def test_policy_show_is_in_chinese_within_80_columns(cli: CliRunner, province: l
         assert words in result.stdout
     assert not CODES.search(result.stdout), CODES.search(result.stdout)
     assert_fits_80_columns(result.stdout)
+
+
+def test_the_batch_may_apply_one_exam_province_to_every_holder(
+    cli: CliRunner, registry, session: Session, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person("王建军")
+    registry.certificate(person, id_number, "熔化焊接与热切割作业", issued=date(2024, 5, 10))
+    session.commit()
+    out = tmp_path / "plan.jsonl"
+    args = ["recognize-batch", "--scheme", "all", "--province", "35", "--output", str(out)]
+    result = cli.invoke(cli_app, args)
+    assert result.exit_code == 0, result.output
+    assert "适用规定：按报考省份（福建省）" in result.stdout
+    (line,) = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert line["province"] == "35"
+    summary = json.loads((tmp_path / "plan.jsonl.summary.json").read_text(encoding="utf-8"))
+    assert summary["province"] == "35"
+    refused = cli.invoke(cli_app, [*args[:3], "--province", "99", "--output", str(out)])
+    assert refused.exit_code == 2
+    assert "省级代码“99”无效" in refused.stderr

@@ -170,6 +170,12 @@ def recognize_batch(
         str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="processes")] = 1,
+    province: Annotated[
+        str | None,
+        typer.Option(
+            "--province", help="报考省份（两位代码），对所有持证人适用；默认按各人证书的发证省份"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every holder of a scheme from the database; write one JSON line per holder
     and a summary (<output>.summary.json) for planning exam capacity."""
@@ -177,6 +183,7 @@ def recognize_batch(
     try:
         scheme_code = None if scheme == "all" else catalog.scheme(scheme).code
         target_type = service.resolve_target(target, catalog)
+        province_code = service.check_province(province, catalog)
     except InputError as exc:
         raise fail(exc) from None
     day = _as_of(as_of)
@@ -195,14 +202,20 @@ def recognize_batch(
             out=out,
             workers=workers,
             on_range=lambda _ids, persons: progress.advance(task, persons),
+            province=province_code,
         )
     elapsed = time.perf_counter() - started
     summary = output.with_suffix(output.suffix + ".summary.json")
-    batch.write_summary(totals, summary)
+    batch.write_summary(totals, summary, province_code)
     rate = totals.persons / elapsed if elapsed else 0.0
     console.print(
         f"{totals.persons} 名持证人、{totals.certificates} 张证书，用时 {elapsed:.1f} 秒"
         f"（{rate:,.0f} 人/秒）→ {output}，汇总 {summary}"
+    )
+    console.print(
+        f"适用规定：按报考省份（{report.jurisdiction_name(province_code)}）"
+        if province_code
+        else "适用规定：按各持证人有效证书的发证省份（多个省份或无有效证书的，只按全国规定）"
     )
     _print_summary(totals)
 
