@@ -106,6 +106,8 @@ def test_an_exemption_for_a_certificate_already_held_is_marked_not_dropped() -> 
     )
     assert {e.code for e in evaluation.exemptions} == {"safety_training", "theory_exam"}
     assert all(e.already_held for e in evaluation.exemptions)
+    assert evaluation.one_exam
+    assert all(o.already_held for o in evaluation.one_exam)
 
 
 def test_an_expired_certificate_of_the_target_does_not_count_as_already_held() -> None:
@@ -119,6 +121,7 @@ def test_an_expired_certificate_of_the_target_does_not_count_as_already_held() -
     )
     assert evaluation.exemptions
     assert not any(e.already_held for e in evaluation.exemptions)
+    assert not any(o.already_held for o in evaluation.one_exam)
 
 
 # ---------------------------------------------------------------- the province

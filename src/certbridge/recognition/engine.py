@@ -153,6 +153,8 @@ class OneExamFinding:
     level: int
     local_discretion: bool
     basis: Basis
+    # the person already holds a counting certificate of the target (shown greyed)
+    already_held: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def evaluate(profile: Profile, compiled: Compiled) -> Evaluation:
         deemed_levels=_superseded(deemed, standings),
         standings=standings,
         eligible_levels=_eligibility(profile, counting, deemed, compiled),
-        one_exam=_one_exam(profile, compiled),
+        one_exam=_one_exam(profile, counting, compiled),
     )
 
 
@@ -579,7 +581,9 @@ _LEVEL_NAMES = {
 }
 
 
-def _one_exam(profile: Profile, compiled: Compiled) -> tuple[OneExamFinding, ...]:
+def _one_exam(
+    profile: Profile, counting: list[Held], compiled: Compiled
+) -> tuple[OneExamFinding, ...]:
     if profile.target is None:
         return ()
     rules = compiled.one_exam.get(profile.target, ())
@@ -596,6 +600,7 @@ def _one_exam(profile: Profile, compiled: Compiled) -> tuple[OneExamFinding, ...
                 level,
                 rule.local_discretion,
                 basis_of([rule], cache=compiled.bases),
+                already_held=any(h.type_code == profile.target for h in counting),
             )
         )
     return tuple(results)

@@ -143,7 +143,8 @@ class Memo:
     A new signature is answered, cheapest first:
     - by its coarse signature (spans rounded down to thresholds), when an earlier one with
       the same coarse signature showed every level met (Ladders.reduced says why);
-    - from parts: the exemptions and deemed levels rest only on which types count, and an
+    - from parts: the exemptions and deemed levels rest only on which types count (and, for
+      which deemed levels are superseded, on the levels held), and an
       occupation's next levels only on its reduced ladder keys;
     - by evaluating, when a part is new: certificates made up to have exactly the
       signature are evaluated (`_held_for`), which the tests check against `summarize`.

@@ -83,7 +83,7 @@ def conclusion(key: str) -> str:
     kind, *rest = key.split()
     if kind == "exemption" and len(rest) >= 2:
         label = EXEMPTION_LABELS.get(rest[1], rest[1])
-        held = "（已持有该证书）" if rest[2:] == ["held"] else ""
+        held = "（已持有）" if rest[2:] == ["held"] else ""
         return f"报考{type_name(rest[0])}：{label}{held}"
     if kind == "deemed" and len(rest) >= 2 and rest[1].isdigit():
         moot = "（已有更高等级）" if rest[2:] == ["superseded"] else ""
@@ -167,13 +167,14 @@ def answer_report(answer: RecognitionAnswer) -> list[RenderableType]:
         out.append(Text("\n一试多证", style="bold"))
         for o in answer.one_exam:
             where = "如当地开展一试多证，" if o.local_discretion else ""
-            out.append(
-                _item(
-                    f"报考{o.target.name}时，{where}可同时取得{o.occupation_name}"
-                    f"{o.level_name}职业技能等级证书",
-                    _basis(o.rule_ids, o.unconfirmed, o.citations),
-                )
+            text = (
+                f"报考{o.target.name}时，{where}可同时取得{o.occupation_name}"
+                f"{o.level_name}职业技能等级证书"
             )
+            if o.already_held:
+                out.append(_item(f"{text}（{o.note}）", style="dim"))
+            else:
+                out.append(_item(text, _basis(o.rule_ids, o.unconfirmed, o.citations)))
 
     out.append(Text("\n证书情况", style="bold"))
     for c in answer.certificates:

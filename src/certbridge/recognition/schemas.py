@@ -160,6 +160,8 @@ class OneExamView(BaseModel):
     level: int
     level_name: str
     local_discretion: bool = Field(description="where the locality runs 一试多证")
+    already_held: bool = Field(description="the person already holds the target (greyed)")
+    note: str = Field(description="why it is greyed (已持有该证书), else empty")
     rule_ids: list[str]
     citations: list[CitationView]
     unconfirmed: bool = Field(description="rests only on secondary sources")

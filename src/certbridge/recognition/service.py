@@ -376,6 +376,8 @@ def answer(
                     "level": o.level,
                     "level_name": level[o.level].label,
                     "local_discretion": o.local_discretion,
+                    "already_held": o.already_held,
+                    "note": ALREADY_HELD if o.already_held else "",
                     **_basis(o.basis),
                 }
             )
