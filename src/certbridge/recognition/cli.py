@@ -50,7 +50,7 @@ def _print_json(text: str) -> None:
 def recognize(
     input_file: Annotated[
         Path | None,
-        typer.Option("--input", help="a JSON body as for POST /api/v1/recognition/evaluate"),
+        typer.Option("--input", help="JSON文件，内容同 POST /api/v1/recognition/evaluate 的请求体"),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="持证人姓名（按登记证书评价）")] = None,
     id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
@@ -61,9 +61,11 @@ def recognize(
     ] = None,
     education: Annotated[str | None, typer.Option("--education", help="学历，如技工学校")] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="the API's JSON (codes)")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出API的JSON（含代码，供程序读取）")
+    ] = False,
 ) -> None:
     """What certificates count for: a case from a JSON file (--input, the body of POST
     /api/v1/recognition/evaluate), or a registered holder (--name --id-number). Prints the
@@ -158,18 +160,18 @@ def _invalid(kind: str) -> str:
 def recognize_batch(
     scheme: Annotated[
         str,
-        typer.Option("--scheme", help="scheme code, e.g. special_operation; 'all' for everyone"),
+        typer.Option("--scheme", help="证书体系代码，如 special_operation；all 为全部持证人"),
     ],
-    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per holder")] = Path(
+    output: Annotated[Path, typer.Option("--output", help="输出文件，每位持证人一行JSON")] = Path(
         "recognition.jsonl"
     ),
     target: Annotated[
-        str | None, typer.Option("--target", help="拟报考的证书 (default: every target)")
+        str | None, typer.Option("--target", help="拟报考的证书（默认：全部）")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="processes")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="进程数")] = 1,
     province: Annotated[
         str | None,
         typer.Option(
@@ -242,7 +244,7 @@ def _print_summary(totals: batch.Totals) -> None:
 def policy_check(
     directory: Annotated[
         Path | None,
-        typer.Option("--dir", help="policy directory (default: CERTBRIDGE_POLICY_DIR or bundled)"),
+        typer.Option("--dir", help="策略目录（默认：CERTBRIDGE_POLICY_DIR 或内置策略）"),
     ] = None,
 ) -> None:
     """Validate the policy files: unknown types, contradictions, missing citations."""
@@ -262,10 +264,10 @@ def policy_check(
 
 def policy_show(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
-    province: Annotated[str | None, typer.Option("--province", help="2-digit code")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+    province: Annotated[str | None, typer.Option("--province", help="两位省级代码，如44")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出JSON（含代码，供程序读取）")] = False,
 ) -> None:
     """The rules in force on a date (national, or as they apply in one province)."""
     day = _as_of(as_of)
