@@ -168,7 +168,7 @@ def test_the_cli_answers_a_file_with_the_apis_json(
 ) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(BODY, ensure_ascii=False), encoding="utf-8")
-    result = cli_env.invoke(cli_app, ["recognition", "evaluate", "--input", str(path)])
+    result = cli_env.invoke(cli_app, ["recognition", "evaluate", "--input", str(path), "--json"])
     assert result.exit_code == 0, result.output
     api = client.post("/api/v1/recognition/evaluate", json=BODY).json()
     assert json.loads(result.stdout) == api
@@ -187,7 +187,7 @@ def test_the_batch_writes_one_line_per_holder_of_the_scheme(
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 1  # 赵六 holds no 特种作业 certificate
-    assert lines[0]["deemed"] == [["6-31-01-03", 5, ["N26-2a"]]]
+    assert lines[0]["deemed"] == [["6-31-01-03", 5, ["N26-2a"], None]]
     summary = json.loads((tmp_path / "out.jsonl.summary.json").read_text(encoding="utf-8"))
     assert summary["persons"] == 1
 

@@ -214,3 +214,20 @@ def test_entry_codes_answer_as_the_certificates_they_stand_for_even_past_ten_yea
         assert province == "14"
         assert memo.by_id[answer_id] == memo.answer(held)[1:]
         _agrees(memo, policy, held)
+
+
+def test_a_chosen_exam_province_gives_everyone_the_answer_computed_there(
+    tmp_path: Path,
+) -> None:
+    policy = _provincial_policy(tmp_path / "policy")
+    memos = {p: Memo(policy, AS_OF, None, province=p) for p in ("44", "14")}
+    compiled = functools.partial(policy.in_force, AS_OF)
+
+    @settings(max_examples=400, deadline=None)
+    @given(holder(), st.sampled_from(["44", "14"]))
+    def check(held: list[Held], chosen: str) -> None:
+        province, fragment, keys = memos[chosen].answer(held)
+        assert province == chosen
+        assert (fragment, keys) == summarize(held, AS_OF, None, compiled, chosen)
+
+    check()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import functools
 import io
 import json
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, selectinload
@@ -15,17 +18,23 @@ from certbridge.catalog import load_catalog
 from certbridge.demo.writer import write_demo
 from certbridge.recognition import batch, memo, service
 from certbridge.recognition.engine import Profile, jurisdiction_of
-from certbridge.recognition.policy import load_policy
+from certbridge.recognition.policy import bundled_policy_dir, load_policy
 from certbridge.registry.models import Certificate, CertificateEvent, IssuingAuthority
 from certbridge.registry.service import Keys
+from support import GUANGDONG_SAFETY_TRAINING_ONLY
 
 AS_OF = date(2026, 11, 29)
 
 
 def _reference(
-    session: Session, scheme: str | None, target: str | None, as_of: date = AS_OF
+    session: Session,
+    scheme: str | None,
+    target: str | None,
+    as_of: date = AS_OF,
+    province: str | None = None,
 ) -> dict[int, dict]:  # type: ignore[type-arg]
-    """Each person's line computed alone, from ORM objects, without any memo."""
+    """Each person's line computed alone, from ORM objects, without any memo (in the exam
+    province `province` if chosen)."""
     catalog = load_catalog()
     compiled = functools.partial(load_policy().in_force, as_of)
     certificates = session.scalars(
@@ -41,19 +50,31 @@ def _reference(
         if scheme and all(c.scheme != scheme for c in held_certificates):
             continue
         held = [service.held_from_certificate(c, as_of, catalog) for c in held_certificates]
-        fragment, _keys = memo.summarize(held, as_of, target, compiled)
-        province = jurisdiction_of(Profile(tuple(held), as_of))
-        lines[person] = {"person": person, "province": province, **json.loads("{" + fragment)}
+        fragment, _keys = memo.summarize(held, as_of, target, compiled, province)
+        where = province or jurisdiction_of(Profile(tuple(held), as_of))
+        lines[person] = {"person": person, "province": where, **json.loads("{" + fragment)}
     return lines
 
 
 def _batch(
-    url: str, scheme: str | None, target: str | None, workers: int, as_of: date = AS_OF
+    url: str,
+    scheme: str | None,
+    target: str | None,
+    workers: int,
+    as_of: date = AS_OF,
+    province: str | None = None,
 ) -> dict[int, dict]:  # type: ignore[type-arg]
     batch.reset_caches()
     out = io.BytesIO()
     totals = batch.run_batch(
-        url, scheme=scheme, as_of=as_of, target=target, out=out, workers=workers, range_size=97
+        url,
+        scheme=scheme,
+        as_of=as_of,
+        target=target,
+        out=out,
+        workers=workers,
+        range_size=97,
+        province=province,
     )
     lines = [json.loads(line) for line in out.getvalue().decode().splitlines()]
     assert totals.persons == len(lines)
@@ -135,3 +156,57 @@ def test_an_earlier_as_of_date_replays_the_logs_it_precedes_and_agrees(
     assert _batch(database_url, None, None, workers=1, as_of=earlier) == _reference(
         session, None, None, earlier
     )
+
+
+def test_a_chosen_exam_province_applies_to_every_holder_of_the_batch(
+    engine: Engine,
+    session: Session,
+    keys: Keys,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """广东 (44) with a provision of its own, chosen for every holder, wherever their
+    certificates were issued, holders in two provinces and replayed statuses included."""
+    directory = tmp_path / "policy"
+    shutil.copytree(bundled_policy_dir(), directory)
+    (directory / "44.toml").write_text(GUANGDONG_SAFETY_TRAINING_ONLY, encoding="utf-8")
+    monkeypatch.setenv("CERTBRIDGE_POLICY_DIR", str(directory))
+    write_demo(engine, people=300, seed=37, anchor=AS_OF, keys=keys)
+    with engine.begin() as connection:
+        _move_to_another_province(connection, persons=12)
+        first = connection.execute(select(func.min(Certificate.id))).scalar_one()
+        connection.execute(
+            insert(CertificateEvent),
+            [{"certificate_id": first, "kind": "suspended", "effective_on": AS_OF, "actor": "t"}],
+        )
+    session.expire_all()
+    expected = _reference(session, None, "construction:01", province="44")
+    assert {line["province"] for line in expected.values()} == {"44"}
+    exemptions = {e[1] for line in expected.values() for e in line["exemptions"]}
+    assert exemptions == {"safety_training"}  # P44-1 replaces N26-1 in 广东
+    assert _batch(database_url, None, "construction:01", workers=1, province="44") == expected
+
+
+def test_the_batch_marks_exemptions_already_held_and_deemed_levels_below_the_best(
+    registry, session: Session, database_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person("李建国")
+    registry.certificate(person, id_number, "熔化焊接与热切割作业", issued=date(2024, 5, 10))
+    registry.certificate(person, id_number, "建筑焊工", issued=date(2025, 3, 1))
+    registry.certificate(person, id_number, "焊工", level=4, issued=date(2023, 6, 1))
+    session.commit()
+    batch.reset_caches()
+    out = io.BytesIO()
+    totals = batch.run_batch(
+        database_url, scheme=None, as_of=AS_OF, target="construction:12", out=out
+    )
+    (line,) = [json.loads(text) for text in out.getvalue().decode().splitlines()]
+    assert line["exemptions"] == [
+        ["construction:12", "safety_training", ["N26-1", "N26-3"], True],
+        ["construction:12", "theory_exam", ["N26-1"], True],
+    ]
+    assert line["deemed"] == [["6-18-02-04", 5, ["N26-2b"], 4]]
+    assert totals.counts["deemed 6-18-02-04 5 superseded"] == 1
+    assert totals.counts["exemption construction:12 theory_exam held"] == 1
+    assert "deemed 6-18-02-04 5" not in totals.counts

@@ -57,6 +57,7 @@ class Job:
     target: str | None
     low: int
     high: int  # exclusive
+    province: str | None = None  # the exam province chosen for everyone
 
 
 @dataclass
@@ -188,8 +189,10 @@ class RangeReader:
 
 
 _readers: dict[tuple[str, str | None], RangeReader] = {}
-# a memo and its answers encoded, per (url, scheme, as-of date, target)
-_memos: dict[tuple[str, str | None, date, str | None], tuple[Memo, _EncodedAnswers]] = {}
+# a memo and its answers encoded, per (url, scheme, as-of date, target, province)
+_memos: dict[
+    tuple[str, str | None, date, str | None, str | None], tuple[Memo, _EncodedAnswers]
+] = {}
 
 
 def reset_caches() -> None:
@@ -206,9 +209,9 @@ def run_job(job: Job) -> tuple[bytes, Totals]:
     reader = _readers.get((job.url, job.scheme))
     if reader is None:
         reader = _readers[(job.url, job.scheme)] = RangeReader(make_engine(job.url), job.scheme)
-    memo_key = (job.url, job.scheme, job.as_of, job.target)
+    memo_key = (job.url, job.scheme, job.as_of, job.target, job.province)
     if memo_key not in _memos:
-        memo = Memo(load_policy(), job.as_of, job.target, reader.to_date)
+        memo = Memo(load_policy(), job.as_of, job.target, reader.to_date, job.province)
         _memos[memo_key] = (memo, _EncodedAnswers(memo))
     memo, encoded = _memos[memo_key]
     signed = reader.signatures(job.low, job.high, memo)
@@ -217,8 +220,9 @@ def run_job(job: Job) -> tuple[bytes, Totals]:
     persons: Counter[int] = Counter()
     certificates = 0
     provinces, answer_codes = _PROVINCE_JSON, memo.answer_codes
+    by_own_province = job.province is None
     for person, lowest, highest, unsettled, held, codes in signed:
-        if unsettled or lowest != highest:
+        if unsettled or (by_own_province and lowest != highest):
             province, answer_id = apart[person]
         else:
             province, answer_id = answer_codes(lowest, codes)
@@ -252,8 +256,10 @@ def _answered_from_rows(
     """Province and answer of the persons whose signature row cannot tell: those with a
     certificate whose status must be replayed from its event log, and those with
     certificates from several provinces (only the counting ones say where they are). Both
-    are read from their certificate rows."""
-    waiting = {row[0] for row in signed if row[3] or row[1] != row[2]}
+    are read from their certificate rows (the latter only when no exam province is
+    chosen for everyone)."""
+    by_own_province = job.province is None
+    waiting = {row[0] for row in signed if row[3] or (by_own_province and row[1] != row[2])}
     if not waiting:
         return {}
     rows, replayed = reader.read(job.low, job.high, job.as_of)
@@ -283,15 +289,18 @@ def run_batch(
     workers: int = 1,
     on_range: Callable[[int, int], None] | None = None,
     range_size: int = RANGE_SIZE,
+    province: str | None = None,
 ) -> Totals:
-    """Evaluate every person (holding `scheme`, if given); write JSON lines to `out` in
-    UTF-8. Worker processes hand back bytes, which cost little to pass between them."""
+    """Evaluate every person (holding `scheme`, if given), under the provisions of the exam
+    province `province` if chosen, else of each person's (engine.jurisdiction); write JSON
+    lines to `out` in UTF-8. Worker processes hand back bytes, which cost little to pass
+    between them."""
     engine = make_engine(url)
     try:
         ranges = person_ranges(engine, range_size)
     finally:
         engine.dispose()
-    jobs = [Job(url, scheme, as_of, target, low, high) for low, high in ranges]
+    jobs = [Job(url, scheme, as_of, target, low, high, province) for low, high in ranges]
     totals = Totals()
     if workers <= 1:
         try:
@@ -323,12 +332,15 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def write_summary(totals: Totals, path: Path) -> None:
+def write_summary(totals: Totals, path: Path, province: str | None = None) -> None:
     path.write_text(
         json.dumps(
             {
                 "persons": totals.persons,
                 "certificates": totals.certificates,
+                # the exam province chosen for everyone; null: each holder's own, from the
+                # one province of their counting certificates (the line's "province")
+                "province": province,
                 "counts": dict(sorted(totals.counts.items())),
             },
             ensure_ascii=False,

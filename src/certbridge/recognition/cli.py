@@ -19,9 +19,8 @@ from certbridge import clock
 from certbridge.catalog import load_catalog
 from certbridge.config import get_settings
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
-from certbridge.recognition import batch, service
+from certbridge.recognition import batch, report, service
 from certbridge.recognition.policy import (
-    EXEMPTION_LABELS,
     PolicyDataError,
     Rule,
     check_policy,
@@ -51,38 +50,50 @@ def _print_json(text: str) -> None:
 def recognize(
     input_file: Annotated[
         Path | None,
-        typer.Option("--input", help="a JSON body as for POST /api/v1/recognition/evaluate"),
+        typer.Option("--input", help="JSON文件，内容同 POST /api/v1/recognition/evaluate 的请求体"),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="持证人姓名（按登记证书评价）")] = None,
     id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
     target: Annotated[str | None, typer.Option("--target", help="拟报考的证书")] = None,
+    province: Annotated[
+        str | None,
+        typer.Option("--province", help="报考省份（两位代码，如35；默认按证书的发证省份）"),
+    ] = None,
     education: Annotated[str | None, typer.Option("--education", help="学历，如技工学校")] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出API的JSON（含代码，供程序读取）")
+    ] = False,
 ) -> None:
-    """What certificates count for: a case from a JSON file (--input), or a registered holder
-    (--name --id-number). Prints the API's JSON."""
+    """What certificates count for: a case from a JSON file (--input, the body of POST
+    /api/v1/recognition/evaluate), or a registered holder (--name --id-number). Prints the
+    answer in words, or the API's JSON with --json."""
     if (input_file is None) == (name is None or id_number is None):
         raise fail(
             InputError("recognition.mode", "请给出 --input 文件，或同时给出 --name 和 --id-number")
         )
     try:
         if input_file is not None:
-            _print_json(_evaluate_file(input_file, _as_of(as_of)).model_dump_json(indent=2))
-            return
-        settings = get_settings()
-        with cli_session(settings) as session:
-            answer = service.recognition_for_person(
-                session,
-                name=name or "",
-                id_number=id_number or "",
-                as_of=_as_of(as_of),
-                keys=keys_from(settings),
-                target=target,
-                education=education,
-            )
-        _print_json(answer.model_dump_json(indent=2))
+            answer = _evaluate_file(input_file, _as_of(as_of), province)
+        else:
+            settings = get_settings()
+            with cli_session(settings) as session:
+                answer = service.recognition_for_person(
+                    session,
+                    name=name or "",
+                    id_number=id_number or "",
+                    as_of=_as_of(as_of),
+                    keys=keys_from(settings),
+                    target=target,
+                    province=province,
+                    education=education,
+                )
+        if as_json:
+            _print_json(answer.model_dump_json(indent=2))
+        else:
+            report.print_report(console, answer)
     except InputError as exc:
         raise fail(exc) from None
     except NotFound:
@@ -90,37 +101,83 @@ def recognize(
         raise typer.Exit(1) from None
 
 
-def _evaluate_file(path: Path, today: date) -> RecognitionAnswer:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError("recognition.input", f"无法读取JSON文件：{exc}", field="input") from None
+def _evaluate_file(path: Path, today: date, province: str | None = None) -> RecognitionAnswer:
+    raw = _read_json(path)
+    if province is not None and isinstance(raw, dict):
+        raw = {**raw, "province": province}  # --province chooses over the file's
     try:
         request = EvaluateRequest.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        where = where.lstrip(".") or "input"
         raise InputError(
-            "request.invalid", f"{where}格式不正确（{first['msg']}）", field=where
+            "request.invalid", f"{where}：{_invalid(first['type'])}", field=where
         ) from None
     return service.evaluate_request(request, today)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problem = f"找不到文件 {path}"
+    except IsADirectoryError:
+        problem = f"{path} 是目录，不是文件"
+    except PermissionError:
+        problem = f"没有读取 {path} 的权限"
+    except OSError:
+        problem = f"无法读取文件 {path}"
+    except UnicodeDecodeError:
+        problem = f"{path} 不是UTF-8编码的文本"
+    except json.JSONDecodeError as exc:
+        problem = f"{path} 第{exc.lineno}行第{exc.colno}列不是有效的JSON"
+    raise InputError("recognition.input", problem, field="input")
+
+
+_INVALID = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段",
+    "date_from_datetime_parsing": "日期应为YYYY-MM-DD",
+    "date_parsing": "日期应为YYYY-MM-DD",
+    "date_type": "日期应为YYYY-MM-DD",
+    "literal_error": "取值不在可选范围内（valid、suspended、revoked）",
+    "too_long": "条目过多",
+    "string_too_long": "内容过长",
+    "string_too_short": "不能为空",
+    "model_type": "应为JSON对象",
+    "dict_type": "应为JSON对象",
+    "list_type": "应为JSON数组",
+    "bool_type": "应为true或false",
+}
+
+
+def _invalid(kind: str) -> str:
+    """A validation error of the request body, in words."""
+    return _INVALID.get(kind, "格式不正确")
 
 
 def recognize_batch(
     scheme: Annotated[
         str,
-        typer.Option("--scheme", help="scheme code, e.g. special_operation; 'all' for everyone"),
+        typer.Option("--scheme", help="证书体系代码，如 special_operation；all 为全部持证人"),
     ],
-    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per holder")] = Path(
+    output: Annotated[Path, typer.Option("--output", help="输出文件，每位持证人一行JSON")] = Path(
         "recognition.jsonl"
     ),
     target: Annotated[
-        str | None, typer.Option("--target", help="拟报考的证书 (default: every target)")
+        str | None, typer.Option("--target", help="拟报考的证书（默认：全部）")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="processes")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="进程数")] = 1,
+    province: Annotated[
+        str | None,
+        typer.Option(
+            "--province", help="报考省份（两位代码），对所有持证人适用；默认按各人证书的发证省份"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every holder of a scheme from the database; write one JSON line per holder
     and a summary (<output>.summary.json) for planning exam capacity."""
@@ -128,6 +185,7 @@ def recognize_batch(
     try:
         scheme_code = None if scheme == "all" else catalog.scheme(scheme).code
         target_type = service.resolve_target(target, catalog)
+        province_code = service.check_province(province, catalog)
     except InputError as exc:
         raise fail(exc) from None
     day = _as_of(as_of)
@@ -146,14 +204,20 @@ def recognize_batch(
             out=out,
             workers=workers,
             on_range=lambda _ids, persons: progress.advance(task, persons),
+            province=province_code,
         )
     elapsed = time.perf_counter() - started
     summary = output.with_suffix(output.suffix + ".summary.json")
-    batch.write_summary(totals, summary)
+    batch.write_summary(totals, summary, province_code)
     rate = totals.persons / elapsed if elapsed else 0.0
     console.print(
         f"{totals.persons} 名持证人、{totals.certificates} 张证书，用时 {elapsed:.1f} 秒"
         f"（{rate:,.0f} 人/秒）→ {output}，汇总 {summary}"
+    )
+    console.print(
+        f"适用规定：按报考省份（{report.jurisdiction_name(province_code)}）"
+        if province_code
+        else "适用规定：按各持证人有效证书的发证省份（多个省份或无有效证书的，只按全国规定）"
     )
     _print_summary(totals)
 
@@ -170,17 +234,17 @@ def _progress() -> Progress:
 
 def _print_summary(totals: batch.Totals) -> None:
     table = Table(title="汇总")
-    table.add_column("结论")
-    table.add_column("人数", justify="right")
+    table.add_column("结论", overflow="fold")
+    table.add_column("人数", justify="right", no_wrap=True)
     for key, count in sorted(totals.counts.items()):
-        table.add_row(key, str(count))
+        table.add_row(report.conclusion(key), f"{count:,}")
     console.print(table)
 
 
 def policy_check(
     directory: Annotated[
         Path | None,
-        typer.Option("--dir", help="policy directory (default: CERTBRIDGE_POLICY_DIR or bundled)"),
+        typer.Option("--dir", help="策略目录（默认：CERTBRIDGE_POLICY_DIR 或内置策略）"),
     ] = None,
 ) -> None:
     """Validate the policy files: unknown types, contradictions, missing citations."""
@@ -200,10 +264,10 @@ def policy_check(
 
 def policy_show(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today)")
+        str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD（默认今天）")
     ] = None,
-    province: Annotated[str | None, typer.Option("--province", help="2-digit code")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+    province: Annotated[str | None, typer.Option("--province", help="两位省级代码，如44")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出JSON（含代码，供程序读取）")] = False,
 ) -> None:
     """The rules in force on a date (national, or as they apply in one province)."""
     day = _as_of(as_of)
@@ -218,42 +282,27 @@ def policy_show(
     if as_json:
         _print_json(json.dumps([_rule_json(r) for r in rules], ensure_ascii=False, indent=2))
         return
-    title = f"{day} 有效的互认规则" + (f"（{province_code}）" if province_code else "（全国）")
-    table = Table(title=title, show_lines=True)
-    for column in ("编号", "类型", "内容", "出处", "有效期"):
-        table.add_column(column, overflow="fold")
+    where = report.jurisdiction_name(province_code) if province_code else "全国"
+    table = Table(title=f"{day} {where}适用的互认规则", show_lines=True)
+    table.add_column("编号", no_wrap=True)
+    table.add_column("类型", no_wrap=True)
+    table.add_column("内容与出处", overflow="fold", ratio=1)
+    table.add_column("适用", overflow="fold")
     for rule in rules:
-        until = str(rule.effective_until) if rule.effective_until else "—"
+        until = f"至{rule.effective_until}" if rule.effective_until else "起"
         flag = "\n[yellow]未确认[/yellow]" if rule.unconfirmed else ""
         table.add_row(
             rule.id + flag,
-            rule.kind,
-            _describe(rule),
-            f"{rule.citation.title} {rule.citation.clause}\n[dim]{rule.citation.text}[/dim]",
-            f"{rule.effective_from} 至 {until}\n{rule.jurisdiction}",
+            report.RULE_KINDS.get(rule.kind, rule.kind),
+            f"{report.describe_rule(rule)}\n[dim]{rule.citation.title}"
+            f"{rule.citation.clause}：“{rule.citation.text}”[/dim]",
+            f"{report.jurisdiction_name(rule.jurisdiction)}\n{rule.effective_from}{until}",
         )
     console.print(table)
 
 
 def _describe(rule: Rule) -> str:
-    catalog = load_catalog()
-    if rule.kind == "exemption":
-        return "、".join(EXEMPTION_LABELS[c] for c in rule.exempt)
-    if rule.kind == "deemed_level":
-        names = "、".join(catalog.types[t].name_zh for t in rule.holding)
-        return f"{names} → 视同 {rule.occupation} {rule.level} 级，可申报 {rule.may_apply} 级"
-    if rule.kind == "one_exam":
-        return f"一试多证：{rule.awards_level} 级"
-    parts = [f"申报 {rule.level} 级"]
-    if rule.after_level:
-        parts.append(f"取得 {rule.after_level} 级后 {rule.years_after_level:g} 年")
-    if rule.years_in_trade:
-        parts.append(f"从业 {rule.years_in_trade:g} 年")
-    if rule.education:
-        parts.append("学历：" + "、".join(rule.education))
-    if rule.apprenticeship:
-        parts.append("学徒期满")
-    return "；".join(parts)
+    return report.describe_rule(rule)
 
 
 def _rule_json(rule: Rule) -> dict[str, object]:

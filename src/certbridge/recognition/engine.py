@@ -2,13 +2,19 @@
 
 `evaluate(profile, compiled)` answers, for one person on one date: which certificates
 count, the exemptions (免培训/免理论考试) for a target certificate, deemed skill levels
-(视同), the next level each occupation is open to (申报条件) with what is missing, and
-一试多证 options. Every conclusion names the rules it rests on. Only certificates that
-are in force (合法有效) on the date grant anything. The same input gives the same answer.
+(视同), the best level held or deemed per occupation, the next level each occupation is
+open to (申报条件) with what is missing, and 一试多证 options. Every conclusion names the
+rules it rests on. Only certificates that are in force (合法有效) on the date grant
+anything. The same input gives the same answer.
+
+A new certificate never takes an entitlement away: an exemption for a certificate the
+person already holds, or a deemed level below one held, stays in the answer, marked
+(`already_held`, `superseded_by`), so every list only grows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Iterable, Mapping
@@ -95,6 +101,8 @@ class ExemptionFinding:
     via: tuple[str, ...]
     rows: tuple[str, ...]
     basis: Basis
+    # the person already holds a counting certificate of the target (shown greyed)
+    already_held: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,21 @@ class DeemedFinding:
     occupation: str
     level: int
     via: tuple[str, ...]
+    basis: Basis
+    # the higher level held or deemed in the occupation that makes this one moot
+    superseded_by: int | None = None
+
+
+@dataclass(frozen=True)
+class StandingFinding:
+    """The best level a person has in one occupation, and what it rests on: their own
+    counting skill certificates at that level (`held`, by ref) and the types deemed at it
+    (`deemed_via`, with the deemed rules in `basis`)."""
+
+    occupation: str
+    level: int
+    held: tuple[str, ...]
+    deemed_via: tuple[str, ...]
     basis: Basis
 
 
@@ -130,16 +153,22 @@ class OneExamFinding:
     level: int
     local_discretion: bool
     basis: Basis
+    # the person already holds a counting certificate of the target (shown greyed)
+    already_held: bool = False
 
 
 @dataclass(frozen=True)
 class Evaluation:
     as_of: date
     province: str | None
+    # why that province (JURISDICTION_SOURCES), and its special provisions applied
+    province_source: str
+    provisions: tuple[str, ...]
     target: str | None
     certificates: tuple[CertificateFinding, ...]
     exemptions: tuple[ExemptionFinding, ...]
     deemed_levels: tuple[DeemedFinding, ...]
+    standings: tuple[StandingFinding, ...]
     eligible_levels: tuple[EligibleFinding, ...]
     one_exam: tuple[OneExamFinding, ...]
 
@@ -173,14 +202,28 @@ def standing(held: Held, as_of: date) -> tuple[bool, str]:
     return True, "合法有效，可作为互认依据"
 
 
-def jurisdiction_of(profile: Profile) -> str | None:
-    """The target's province if given, else the one province of the counting certificates."""
+# Where the jurisdiction came from: the exam province the person chose; the one province
+# of their counting certificates; none, their counting certificates being from several
+# provinces; none, no counting certificate saying where.
+JURISDICTION_SOURCES = ("chosen", "certificates", "several", "none")
+
+
+def jurisdiction(profile: Profile) -> tuple[str | None, str]:
+    """The province whose provisions apply, and why (JURISDICTION_SOURCES): the exam
+    province if chosen, else the one province of the counting certificates."""
     if profile.province:
-        return profile.province
+        return profile.province, "chosen"
     provinces = {
         h.province for h in profile.certificates if h.province and standing(h, profile.as_of)[0]
     }
-    return provinces.pop() if len(provinces) == 1 else None
+    if len(provinces) == 1:
+        return provinces.pop(), "certificates"
+    return None, "several" if provinces else "none"
+
+
+def jurisdiction_of(profile: Profile) -> str | None:
+    """The province whose provisions apply (`jurisdiction`)."""
+    return jurisdiction(profile)[0]
 
 
 def evaluate(profile: Profile, compiled: Compiled) -> Evaluation:
@@ -195,15 +238,19 @@ def evaluate(profile: Profile, compiled: Compiled) -> Evaluation:
         if counts:
             counting.append(held)
     deemed = _deemed(counting, compiled)
+    standings = _standings(counting, deemed, compiled)
     return Evaluation(
         as_of=as_of,
         province=compiled.province,
+        province_source=jurisdiction(profile)[1],
+        provisions=compiled.provisions,
         target=profile.target,
         certificates=tuple(findings),
         exemptions=_exemptions(counting, profile.target, compiled),
-        deemed_levels=tuple(d for d, _ in deemed),
+        deemed_levels=_superseded(deemed, standings),
+        standings=standings,
         eligible_levels=_eligibility(profile, counting, deemed, compiled),
-        one_exam=_one_exam(profile, compiled),
+        one_exam=_one_exam(profile, counting, compiled),
     )
 
 
@@ -239,13 +286,22 @@ def _exemptions(
                 rows[grant.row.id] = grant.row.unconfirmed
                 rules.append(grant.rule)
     results = []
+    held_types = {held.type_code for held in counting}
     for (to_type, code), (via, rows, rules) in sorted(found.items()):
         # Confirmed when one confirmed row rests on one confirmed rule.
         confirmed_row = any(not unconfirmed for unconfirmed in rows.values())
         basis = basis_of(rules, extra_unconfirmed=not confirmed_row, cache=compiled.bases)
         label = EXEMPTION_LABELS[code]
         results.append(
-            ExemptionFinding(code, label, to_type, tuple(sorted(via)), tuple(sorted(rows)), basis)
+            ExemptionFinding(
+                code,
+                label,
+                to_type,
+                tuple(sorted(via)),
+                tuple(sorted(rows)),
+                basis,
+                already_held=to_type in held_types,
+            )
         )
     return tuple(results)
 
@@ -285,6 +341,61 @@ def _deemed(
         )
         for (occupation, level), sources in sorted(grouped.items())
     ]
+
+
+def _standings(
+    counting: list[Held],
+    deemed: list[tuple[DeemedFinding, dict[str, tuple[date, int | None, Rule]]]],
+    compiled: Compiled,
+) -> tuple[StandingFinding, ...]:
+    """Per occupation, the best level held (own skill certificate) or deemed, with
+    everything at that level it rests on."""
+    info = _type_info()
+    best: dict[str, int] = {}
+    held_at: dict[tuple[str, int], list[Held]] = {}
+    for held in counting:
+        t = info.get(held.type_code)
+        if t is not None and t.skill and t.occupation and held.level:
+            held_at.setdefault((t.occupation, held.level), []).append(held)
+            best[t.occupation] = min(best.get(t.occupation, held.level), held.level)
+    for finding, _sources in deemed:
+        best[finding.occupation] = min(best.get(finding.occupation, finding.level), finding.level)
+    results = []
+    for occupation, level in sorted(best.items()):
+        own = held_at.get((occupation, level), [])
+        at_level = [
+            (f, sources) for f, sources in deemed if (f.occupation, f.level) == (occupation, level)
+        ]
+        via = {v for f, _ in at_level for v in f.via}
+        rules = [rule for _, sources in at_level for _, _, rule in sources.values()]
+        results.append(
+            StandingFinding(
+                occupation,
+                level,
+                tuple(h.ref for h in own),
+                tuple(sorted(via)),
+                basis_of(rules, cache=compiled.bases) if rules else _HELD,
+            )
+        )
+    return tuple(results)
+
+
+# The basis of a level held by one's own certificate: no rule, nothing unconfirmed.
+_HELD = Basis((), (), False)
+
+
+def _superseded(
+    deemed: list[tuple[DeemedFinding, dict[str, tuple[date, int | None, Rule]]]],
+    standings: tuple[StandingFinding, ...],
+) -> tuple[DeemedFinding, ...]:
+    """Deemed levels, each below the best level of its occupation marked with that level."""
+    best = {s.occupation: s.level for s in standings}
+    return tuple(
+        dataclasses.replace(d, superseded_by=best[d.occupation])
+        if best[d.occupation] < d.level
+        else d
+        for d, _ in deemed
+    )
 
 
 @dataclass
@@ -470,7 +581,9 @@ _LEVEL_NAMES = {
 }
 
 
-def _one_exam(profile: Profile, compiled: Compiled) -> tuple[OneExamFinding, ...]:
+def _one_exam(
+    profile: Profile, counting: list[Held], compiled: Compiled
+) -> tuple[OneExamFinding, ...]:
     if profile.target is None:
         return ()
     rules = compiled.one_exam.get(profile.target, ())
@@ -487,6 +600,7 @@ def _one_exam(profile: Profile, compiled: Compiled) -> tuple[OneExamFinding, ...
                 level,
                 rule.local_discretion,
                 basis_of([rule], cache=compiled.bases),
+                already_held=any(h.type_code == profile.target for h in counting),
             )
         )
     return tuple(results)
@@ -519,8 +633,10 @@ __all__ = [
     "OneExamFinding",
     "PathFinding",
     "Profile",
+    "StandingFinding",
     "evaluate",
     "experience_from_certificates",
+    "jurisdiction",
     "jurisdiction_of",
     "standing",
     "years_between",

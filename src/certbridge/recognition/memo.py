@@ -19,7 +19,10 @@ from typing import Any, cast
 from certbridge.catalog import load_catalog
 from certbridge.recognition.engine import (
     SKILL_SCHEMES,
+    DeemedFinding,
+    EligibleFinding,
     Evaluation,
+    ExemptionFinding,
     Held,
     Profile,
     evaluate,
@@ -58,25 +61,43 @@ def summarize(
     as_of: date,
     target: str | None,
     compiled_for: Callable[[str | None], Compiled],
+    province: str | None = None,
 ) -> tuple[str, list[str]]:
-    """One person's answer as a JSON fragment (without the person) and its totals keys.
-    The reference that the memo's composed answers must equal (tests say so)."""
-    result = _evaluation(held, as_of, target, compiled_for)
+    """One person's answer as a JSON fragment (without the person) and its totals keys,
+    in the exam province `province` if chosen. The reference that the memo's composed
+    answers must equal (tests say so)."""
+    result = _evaluation(held, as_of, target, compiled_for, province)
+    exemptions = [_exemption_entry(x) for x in result.exemptions]
+    deemed = [_deemed_entry(d) for d in result.deemed_levels]
+    eligible = [_eligible_entry(x) for x in result.eligible_levels]
     record = {
-        "exemptions": [[x.target, x.code, list(x.basis.rule_ids)] for x in result.exemptions],
-        "deemed": [[d.occupation, d.level, list(d.basis.rule_ids)] for d in result.deemed_levels],
-        "eligible": [
-            [x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)]
-            for x in result.eligible_levels
-        ],
+        "exemptions": [entry for entry, _ in exemptions],
+        "deemed": [entry for entry, _ in deemed],
+        "eligible": [entry for entry, _ in eligible],
     }
-    keys = [f"exemption {x.target} {x.code}" for x in result.exemptions]
-    keys.extend(f"deemed {d.occupation} {d.level}" for d in result.deemed_levels)
-    keys.extend(
-        f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
-        for x in result.eligible_levels
-    )
+    keys = [key for _, key in (*exemptions, *deemed, *eligible)]
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))[1:], keys
+
+
+# One entry of a line and its totals key. An exemption for a certificate already held and
+# a deemed level below the best one stay in the line (a new certificate never removes an
+# entry), marked, and are counted under keys of their own, so the plain keys count what is
+# still to gain.
+
+
+def _exemption_entry(x: ExemptionFinding) -> tuple[list[object], str]:
+    key = f"exemption {x.target} {x.code}" + (" held" if x.already_held else "")
+    return [x.target, x.code, list(x.basis.rule_ids), x.already_held], key
+
+
+def _deemed_entry(d: DeemedFinding) -> tuple[list[object], str]:
+    key = f"deemed {d.occupation} {d.level}" + (" superseded" if d.superseded_by else "")
+    return [d.occupation, d.level, list(d.basis.rule_ids), d.superseded_by], key
+
+
+def _eligible_entry(x: EligibleFinding) -> tuple[list[object], str]:
+    key = f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
+    return [x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)], key
 
 
 def _evaluation(
@@ -122,7 +143,8 @@ class Memo:
     A new signature is answered, cheapest first:
     - by its coarse signature (spans rounded down to thresholds), when an earlier one with
       the same coarse signature showed every level met (Ladders.reduced says why);
-    - from parts: the exemptions and deemed levels rest only on which types count, and an
+    - from parts: the exemptions and deemed levels rest only on which types count (and, for
+      which deemed levels are superseded, on the levels held), and an
       occupation's next levels only on its reduced ladder keys;
     - by evaluating, when a part is new: certificates made up to have exactly the
       signature are evaluated (`_held_for`), which the tests check against `summarize`.
@@ -136,8 +158,11 @@ class Memo:
         as_of: date,
         target: str | None,
         to_date: Callable[[Any], date] = lambda value: value,
+        province: str | None = None,
     ) -> None:
         self.as_of, self.target = as_of, target
+        # the exam province chosen for everyone (None: each person's, from their certificates)
+        self.chosen = province
         self.provinces = policy.provinces_with_provisions()
         self._compiled = functools.partial(policy.in_force, as_of)
         self.relevant, self.cap = _relevance(policy)
@@ -217,6 +242,7 @@ class Memo:
             if entry is not None:
                 signature.append(entry)
         province = provinces.pop() if len(provinces) == 1 else None
+        province = self.chosen or province
         key = self._key(province, signature)
         answer_id = self._index.get(key)
         if answer_id is None:
@@ -242,7 +268,9 @@ class Memo:
         An entry code is `base + level × LEVEL_WEIGHT + tenths`, base being the code of a type (it
         counts) or of a trade (it does not count, and adds years in the trade); 0 stands
         for a counting certificate that grants nothing. The province is the person's only
-        if some certificate counts."""
+        if some certificate counts, or the chosen exam province."""
+        if self.chosen is not None:
+            province = self.chosen
         key = (province if province in self.provinces else None, codes)
         found = self._by_codes.get(key)
         if found is None:
@@ -255,7 +283,7 @@ class Memo:
             if answer_id is None:
                 answer_id = self._add_answer(signature_key)
             found = self._by_codes[key] = (counting, answer_id)
-        return (province if found[0] else None), found[1]
+        return (province if found[0] or self.chosen else None), found[1]
 
     def _decoded(self, code: int) -> Entry:
         entry = self._decoded_codes.get(code)
@@ -291,11 +319,14 @@ class Memo:
                 if where and code in COUNTING:
                     several = several or (province is not None and where != province)
                     province = where
-            key = self._key(None if several else province, signature)
+            if several:
+                province = None
+            province = self.chosen or province
+            key = self._key(province, signature)
             answer_id = index.get(key)
             if answer_id is None:
                 answer_id = self._add_answer(key)
-            yield person, None if several else province, answer_id
+            yield person, province, answer_id
 
     def _key(self, province: str | None, signature: list[Entry]) -> tuple[object, ...]:
         signature.sort(key=_entry_order)
@@ -366,7 +397,9 @@ class Memo:
         """The answer for a signature from its parts (evaluating only if a part is new), and
         whether every level it shows is met."""
         province_key, signature = key[0], cast(tuple[Entry, ...], key[1:])
-        general_key = (province_key, *sorted({s[0] for s in signature if s[2]}))
+        # Exemptions and deemed levels rest on the counting types; which deemed levels are
+        # superseded, on the levels held too.
+        general_key = (province_key, *sorted({(s[0], s[1] or 0) for s in signature if s[2]}))
         general = self._general.get(general_key)
         ladders = [self._ladder(province_key, o, signature) for o in self.occupations]
         if general is None or None in ladders:
@@ -417,31 +450,18 @@ class Memo:
         # province may be one that grants nothing, and so not among those made up.
         province = cast(str | None, province_key)
         result = _evaluation(held, self.as_of, self.target, self._compiled, province)
+        exemptions = [_exemption_entry(x) for x in result.exemptions]
+        deemed = [_deemed_entry(d) for d in result.deemed_levels]
         self._general[general_key] = (
-            _Part(
-                tuple(_json([x.target, x.code, list(x.basis.rule_ids)]) for x in result.exemptions),
-                tuple(f"exemption {x.target} {x.code}" for x in result.exemptions),
-            ),
-            _Part(
-                tuple(
-                    _json([d.occupation, d.level, list(d.basis.rule_ids)])
-                    for d in result.deemed_levels
-                ),
-                tuple(f"deemed {d.occupation} {d.level}" for d in result.deemed_levels),
-            ),
+            _Part(tuple(_json(e) for e, _ in exemptions), tuple(k for _, k in exemptions)),
+            _Part(tuple(_json(e) for e, _ in deemed), tuple(k for _, k in deemed)),
         )
         for key in eligible_keys:
-            found = [x for x in result.eligible_levels if x.occupation == key[1]]
+            found = [_eligible_entry(x) for x in result.eligible_levels if x.occupation == key[1]]
             part = _Part(
-                tuple(
-                    _json([x.occupation, x.level, x.met, list(x.missing), list(x.basis.rule_ids)])
-                    for x in found
-                ),
-                tuple(
-                    f"eligible {x.occupation} {x.level} {'met' if x.met else 'not_met'}"
-                    for x in found
-                ),
-                all(x.met for x in found),
+                tuple(_json(e) for e, _ in found),
+                tuple(k for _, k in found),
+                all(e[2] for e, _ in found),
             )
             coarse, refined = self._ladders.reduced(key)
             if part.met:

@@ -1,4 +1,5 @@
-"""The page 我能免考什么？: a worker picks a target and reads the answer with its clauses."""
+"""The page 我能免考什么？: a worker picks a target (and the exam province, if they wish)
+and reads the answer with its clauses."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ TEMPLATE = "recognition_page.html"
 def _context(**extra: Any) -> dict[str, Any]:
     return {
         "targets": service.target_choices(),
+        "provinces": service.province_choices(),
         "educations": load_policy().education,
         "name": "",
         "target": "",
+        "province": "",
         "education": "",
         **extra,
     }
@@ -48,10 +51,11 @@ def recognition_answer(
     name: Annotated[str, Form(max_length=50)] = "",
     id_number: Annotated[str, Form(max_length=40)] = "",
     target: Annotated[str, Form(max_length=60)] = "",
+    province: Annotated[str, Form(max_length=2)] = "",
     education: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     # The ID number is never echoed back, not even into its own form field.
-    kept = {"name": name, "target": target, "education": education}
+    kept = {"name": name, "target": target, "province": province, "education": education}
     try:
         answer = service.recognition_for_person(
             session,
@@ -60,6 +64,7 @@ def recognition_answer(
             as_of=today,
             keys=keys,
             target=target or None,
+            province=province or None,
             education=education or None,
         )
     except InputError as exc:

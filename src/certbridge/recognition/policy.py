@@ -168,6 +168,8 @@ class Compiled:
     one_exam: Mapping[str, tuple[Rule, ...]]
     # occupations that have 申报条件
     occupations: frozenset[str]
+    # the province's own rules and rows in force here (its special provisions, 如无特别规定)
+    provisions: tuple[str, ...] = ()
     # the evaluator's memo of rule bases (ids, citations) for this compiled policy
     bases: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -253,6 +255,10 @@ def _compile(policy: Policy, as_of: date, province: str | None) -> Compiled:
         paths={k: tuple(v) for k, v in paths.items()},
         one_exam={k: tuple(v) for k, v in one_exam.items()},
         occupations=frozenset(o for o, _ in paths),
+        provisions=(
+            *(r.id for r in in_force if r.jurisdiction != NATIONAL),
+            *sorted(row.id for row in policy.rows if row.jurisdiction == province),
+        ),
     )
 
 

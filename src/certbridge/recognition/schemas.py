@@ -5,17 +5,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class CertificateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(min_length=1, max_length=60, description="Chinese name, alias or type code")
-    level: int | str | None = Field(default=None, description="5 (五级/初级工) … 1, or null")
+    level: int | float | str | None = Field(
+        default=None,
+        description="an integer 5 (五级/初级工) … 1 (一级/高级技师), a level name, or null",
+    )
     issued: date
     valid_until: date | None = Field(default=None, description="default: issue date + validity")
     status: Literal["valid", "suspended", "revoked"] = "valid"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: object) -> object:
+        # JSON true would otherwise pass as the integer 1 (一级/高级技师); as text it is
+        # refused by the level rule with the field named (service._level).
+        return str(value).lower() if isinstance(value, bool) else value
 
 
 class EvaluateRequest(BaseModel):
@@ -51,7 +61,9 @@ class EvaluateRequest(BaseModel):
     apprenticeship: bool = Field(default=False, description="学徒期满")
     target: str | None = Field(default=None, max_length=60, description="certificate applied for")
     province: str | None = Field(
-        default=None, description="2-digit code of the target's issuing province"
+        default=None,
+        description="2-digit code of the exam province, whose provisions apply "
+        "(default: the one province of the counting certificates)",
     )
 
 
@@ -82,6 +94,11 @@ class ExemptionView(BaseModel):
     target: NamedCode
     via: list[NamedCode]
     rows: list[str] = Field(description="rows of the 证书对应目录")
+    already_held: bool = Field(
+        description="the person already holds a counting certificate of the target: the "
+        "exemption stays listed (a new certificate never removes one), shown greyed"
+    )
+    note: str = Field(description="why it is greyed (已持有该证书), else empty")
     rule_ids: list[str]
     citations: list[CitationView]
     unconfirmed: bool = Field(description="rests only on secondary sources")
@@ -93,7 +110,25 @@ class DeemedView(BaseModel):
     level: int
     level_name: str
     via: list[NamedCode]
+    superseded_by: int | None = Field(
+        description="the higher level held or deemed in the occupation, which stands instead"
+    )
+    note: str = Field(description="why it is superseded, else empty")
     rule_ids: list[str]
+    citations: list[CitationView]
+    unconfirmed: bool = Field(description="rests only on secondary sources")
+
+
+class StandingView(BaseModel):
+    """The best level held or deemed in one occupation, and what it rests on."""
+
+    occupation: str
+    occupation_name: str
+    level: int
+    level_name: str
+    held: list[str] = Field(description="refs of the person's own certificates at this level")
+    deemed_via: list[NamedCode] = Field(description="certificate types deemed at this level")
+    rule_ids: list[str] = Field(description="deemed-level rules at this level (empty: held)")
     citations: list[CitationView]
     unconfirmed: bool = Field(description="rests only on secondary sources")
 
@@ -125,6 +160,8 @@ class OneExamView(BaseModel):
     level: int
     level_name: str
     local_discretion: bool = Field(description="where the locality runs 一试多证")
+    already_held: bool = Field(description="the person already holds the target (greyed)")
+    note: str = Field(description="why it is greyed (已持有该证书), else empty")
     rule_ids: list[str]
     citations: list[CitationView]
     unconfirmed: bool = Field(description="rests only on secondary sources")
@@ -138,11 +175,18 @@ class HolderView(BaseModel):
 class RecognitionAnswer(BaseModel):
     as_of: date
     holder: HolderView | None = None
-    province: NamedCode | None
+    province: NamedCode | None = Field(description="the province whose provisions applied")
+    province_source: Literal["chosen", "certificates", "several", "none"] = Field(
+        description="chosen: the exam province asked for; certificates: the one province of "
+        "the counting certificates; several/none: national rules only"
+    )
+    province_note: str = Field(description="which provisions applied and why, in words")
+    provisions: list[str] = Field(description="the province's own rules and rows applied")
     target: NamedCode | None
     experience_source: Literal["declared", "certificates"]
     certificates: list[CertificateFindingView]
     exemptions: list[ExemptionView]
     deemed_levels: list[DeemedView]
+    standings: list[StandingView] = Field(description="best level per occupation")
     eligible_levels: list[EligibleView]
     one_exam: list[OneExamView]

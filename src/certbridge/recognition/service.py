@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from certbridge.errors import InputError, NotFound
 from certbridge.identity import parse_id_number, validate_name
 from certbridge.recognition.engine import (
     Basis,
+    DeemedFinding,
     Evaluation,
     Held,
     Profile,
@@ -33,12 +36,17 @@ from certbridge.recognition.schemas import (
     OneExamView,
     PathView,
     RecognitionAnswer,
+    StandingView,
 )
 from certbridge.registry.lifecycle import Event, status_on
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import Keys, find_person
 
 MAX_EXPERIENCE_YEARS = 60
+LEVEL_RULE = "等级应为1至5的整数（5=五级/初级工 … 1=一级/高级技师）或等级名称，如“四级/中级工”"
+# Text naming a level by number: one digit 1-5, optionally followed by 级. Anything else
+# with a digit in it (-1, 0, 6, 4.5, +4) is refused, never folded into a level.
+_LEVEL_NUMBER = re.compile(r"[1-5]级?")
 
 
 # ---------------------------------------------------------------- request → profile
@@ -87,14 +95,7 @@ def _held_from_input(index: int, item: CertificateIn, as_of: date, catalog: Cata
         raise InputError(
             exc.code, f"第{index + 1}张证书：{exc.message}", field=f"{field}.type"
         ) from None
-    level = None
-    if item.level is not None and str(item.level).strip():
-        try:
-            level = catalog.resolve_level(item.level).number
-        except InputError as exc:
-            raise InputError(
-                exc.code, f"第{index + 1}张证书：{exc.message}", field=f"{field}.level"
-            ) from None
+    level = _level(index, item.level, catalog)
     if cert_type.requires_level and level is None:
         raise InputError(
             "recognition.level_required",
@@ -124,6 +125,35 @@ def _held_from_input(index: int, item: CertificateIn, as_of: date, catalog: Cata
     return Held(
         cert_type.code, level, item.issued, valid_until, item.status, ref=f"certificates[{index}]"
     )
+
+
+def _level(index: int, raw: int | float | str | None, catalog: Catalog) -> int | None:
+    """The level number of a request's certificate: an integer 1-5 or a level name."""
+    field = f"certificates[{index}].level"
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    refused = InputError(
+        "recognition.level_invalid",
+        f"第{index + 1}张证书的等级“{raw}”无效：{LEVEL_RULE}",
+        field=field,
+    )
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise refused
+        raw = int(raw)
+    if isinstance(raw, int):
+        if not 1 <= raw <= 5:
+            raise refused
+        return raw
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if any(ch.isdigit() for ch in text) and not _LEVEL_NUMBER.fullmatch(text):
+        raise refused
+    try:
+        return catalog.resolve_level(text).number
+    except InputError as exc:
+        raise InputError(
+            "recognition.level_invalid", f"第{index + 1}张证书：{exc.message}", field=field
+        ) from None
 
 
 def profile_from_request(request: EvaluateRequest, today: date) -> Profile:
@@ -258,6 +288,9 @@ def answer(
         province=(
             NamedCode(code=province, name=catalog.provinces[province].name_zh) if province else None
         ),
+        province_source=evaluation.province_source,
+        province_note=province_note(evaluation, catalog),
+        provisions=list(evaluation.provisions),
         target=_type(evaluation.target, catalog) if evaluation.target else None,
         experience_source="declared" if experience_source == "declared" else "certificates",
         certificates=[
@@ -279,6 +312,8 @@ def answer(
                     "target": _type(e.target, catalog),
                     "via": [_type(v, catalog) for v in e.via],
                     "rows": list(e.rows),
+                    "already_held": e.already_held,
+                    "note": ALREADY_HELD if e.already_held else "",
                     **_basis(e.basis),
                 }
             )
@@ -292,10 +327,26 @@ def answer(
                     "level": d.level,
                     "level_name": level[d.level].label,
                     "via": [_type(v, catalog) for v in d.via],
+                    "superseded_by": d.superseded_by,
+                    "note": _superseded_note(d, evaluation, catalog),
                     **_basis(d.basis),
                 }
             )
             for d in evaluation.deemed_levels
+        ],
+        standings=[
+            StandingView.model_validate(
+                {
+                    "occupation": s.occupation,
+                    "occupation_name": occupation[s.occupation].name_zh,
+                    "level": s.level,
+                    "level_name": level[s.level].label,
+                    "held": list(s.held),
+                    "deemed_via": [_type(v, catalog) for v in s.deemed_via],
+                    **_basis(s.basis),
+                }
+            )
+            for s in evaluation.standings
         ],
         eligible_levels=[
             EligibleView.model_validate(
@@ -325,12 +376,48 @@ def answer(
                     "level": o.level,
                     "level_name": level[o.level].label,
                     "local_discretion": o.local_discretion,
+                    "already_held": o.already_held,
+                    "note": ALREADY_HELD if o.already_held else "",
                     **_basis(o.basis),
                 }
             )
             for o in evaluation.one_exam
         ],
     )
+
+
+ALREADY_HELD = "已持有该证书"
+
+
+def _superseded_note(deemed: DeemedFinding, evaluation: Evaluation, catalog: Catalog) -> str:
+    """Why a deemed level is moot: the higher level held (own certificate) or deemed."""
+    if deemed.superseded_by is None:
+        return ""
+    best = next(s for s in evaluation.standings if s.occupation == deemed.occupation)
+    name = f"{catalog.occupations[deemed.occupation].name_zh}{catalog.levels[best.level].label}"
+    return f"已持有{name}证书，以此为准" if best.held else f"已视同{name}，以此为准"
+
+
+def province_note(evaluation: Evaluation, catalog: Catalog) -> str:
+    """Which province's provisions applied and why, in words."""
+    code, source = evaluation.province, evaluation.province_source
+    if code is None:
+        why = "有效证书来自多个省份" if source == "several" else "没有能表明省份的有效证书"
+        return f"未选择报考省份，{why}，只按全国规定；选择报考省份可适用该省的特别规定。"
+    name = catalog.provinces[code].name_zh
+    why = (
+        f"按选择的报考省份（{name}）"
+        if source == "chosen"
+        else f"未选择报考省份，按有效证书的发证省份（{name}）"
+    )
+    if evaluation.provisions:
+        return f"{why}：适用该省的特别规定（{'、'.join(evaluation.provisions)}），其余按全国规定。"
+    return f"{why}：该省没有特别规定，按全国规定。"
+
+
+def province_choices() -> list[NamedCode]:
+    """Provinces a worker may choose as the exam province."""
+    return [NamedCode(code=c, name=p.name_zh) for c, p in load_catalog().provinces.items()]
 
 
 def target_choices() -> list[NamedCode]:
