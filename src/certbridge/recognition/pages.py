@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, TodayDep
+from certbridge.http.handoff import open_holder_ticket
 from certbridge.recognition import service
 from certbridge.recognition.policy import load_policy
 
@@ -21,6 +22,8 @@ def _context(**extra: Any) -> dict[str, Any]:
         "targets": service.target_choices(),
         "educations": load_policy().education,
         "name": "",
+        "id_number": "",
+        "holder": "",
         "target": "",
         "education": "",
         **extra,
@@ -29,7 +32,7 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 def _render(request: Request, context: dict[str, Any], status: int = 200) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
-        request, TEMPLATE, context, status_code=status
+        request, TEMPLATE, context, status_code=status, headers={"Cache-Control": "no-store"}
     )
     return response
 
@@ -49,9 +52,26 @@ def recognition_answer(
     id_number: Annotated[str, Form(max_length=40)] = "",
     target: Annotated[str, Form(max_length=60)] = "",
     education: Annotated[str, Form(max_length=20)] = "",
+    holder: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    # The ID number is never echoed back, not even into its own form field.
-    kept = {"name": name, "target": target, "education": education}
+    # What was typed is kept in the form (ID number included: answers are no-store); an ID
+    # number handed over sealed from a query result stays sealed (http.handoff).
+    kept = {
+        "name": name,
+        "id_number": id_number,
+        "holder": "" if id_number else holder,
+        "target": target,
+        "education": education,
+    }
+    if not id_number and not holder:
+        # Opened from a result without the ID number: the form with the name filled in.
+        return _render(request, _context(**kept))
+    if not id_number:
+        try:
+            id_number = open_holder_ticket(holder, keys.seal_key)
+        except InputError as exc:
+            kept["holder"] = ""
+            return _render(request, _context(error=exc.message, **kept), 422)
     try:
         answer = service.recognition_for_person(
             session,
