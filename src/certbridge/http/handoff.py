@@ -40,9 +40,7 @@ def holder_ticket(id_number: str, seal_key: bytes, now: float | None = None) -> 
 
 def open_holder_ticket(ticket: str, seal_key: bytes, now: float | None = None) -> str:
     """The ID number in a ticket this server made less than TICKET_SECONDS ago."""
-    expired = InputError(
-        "holder.ticket", "查询结果已过期，请重新输入证件号码", field="id_number"
-    )
+    expired = InputError("holder.ticket", "查询结果已过期，请重新输入证件号码", field="id_number")
     try:
         sealed = base64.urlsafe_b64decode(ticket + "=" * (-len(ticket) % 4))
         nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]

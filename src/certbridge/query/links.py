@@ -39,7 +39,8 @@ def tokens_for_number(
 
 
 def _tokens(
-    session: Session, which: ColumnElement[bool], views: Sequence[CertificateView]) -> list[str]:
+    session: Session, which: ColumnElement[bool], views: Sequence[CertificateView]
+) -> list[str]:
     # Within one holder's answer a certificate is told apart by its shown number and its
     # type: (number, type) is unique, and a masked number is the same holder's own number.
     found = session.scalars(select(Certificate).where(which))
@@ -48,9 +49,7 @@ def _tokens(
     latest: dict[int, str] = {}
     rows = session.execute(
         select(VerificationToken.certificate_id, VerificationToken.token)
-        .where(
-            VerificationToken.certificate_id.in_(ids), VerificationToken.withdrawn_at.is_(None)
-        )
+        .where(VerificationToken.certificate_id.in_(ids), VerificationToken.withdrawn_at.is_(None))
         .order_by(VerificationToken.created_at, VerificationToken.token)
     )
     for certificate_id, token in rows:
