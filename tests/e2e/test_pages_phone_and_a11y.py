@@ -82,7 +82,7 @@ def _seed(settings: Settings, key_dir: Path) -> Seeded:
 @pytest.fixture
 def site(served: tuple[str, Settings], tmp_path: Path) -> Iterator[tuple[str, Seeded]]:
     base_url, settings = served
-    yield base_url, _seed(settings, tmp_path / "keys")
+    return base_url, _seed(settings, tmp_path / "keys")
 
 
 def _pages(base: str, seeded: Seeded) -> dict[str, Callable[[Any], None]]:
@@ -226,7 +226,8 @@ def test_the_navigation_keeps_each_entry_on_one_line_on_a_phone(
         browser.close()
     assert "我能免考什么？" in [text for text, *_ in entries]
     for text, rects, height, line in entries:
-        assert rects == 1 and height < 2 * line, f"{text} is split over lines"
+        assert rects == 1, f"{text} is split over lines"
+        assert height < 2 * line, f"{text} is split over lines"
     text_width, room = placeholder
     assert text_width <= room, "the ID-number placeholder is cut"
 
@@ -259,9 +260,11 @@ def test_a_keyboard_user_skips_to_the_content_and_sees_where_the_focus_is(
     text, on_screen, outline, outline_width = skip
     assert text == "跳到正文"
     assert on_screen
-    assert outline != "none" and outline_width >= 2
+    assert outline != "none"
+    assert outline_width >= 2
     assert focused_after == "main"
-    assert next_outline[1] != "none" and next_outline[2] >= 2
+    assert next_outline[1] != "none"
+    assert next_outline[2] >= 2
 
 
 def test_statuses_differ_in_colour_icon_and_words(site: tuple[str, Seeded]) -> None:
@@ -362,6 +365,7 @@ def test_a_result_opens_its_verification_page_qr_code_and_what_the_holder_may_sk
     assert seeded.id_number not in results_html
     assert "下载证书（PDF）" not in suspended_links
     assert "核验页" in suspended_links
-    assert qr.status == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert qr.status == 200
+    assert qr.headers["content-type"].startswith("image/svg+xml")
     assert "该证书真实有效" in verdict
     assert seeded.name in answer
