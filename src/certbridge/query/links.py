@@ -41,8 +41,9 @@ def tokens_for_number(
 def _tokens(
     session: Session, which: ColumnElement[bool], views: Sequence[CertificateView]
 ) -> list[str]:
-    # Within one holder's answer a certificate is told apart by its shown number and its
-    # type: (number, type) is unique, and a masked number is the same holder's own number.
+    # Within one holder's answer, the shown number and the certificate type tell the
+    # certificates apart: number and type are unique together, and a masked number is
+    # the holder's own.
     found = session.scalars(select(Certificate).where(which))
     certificates = {(c.number_display, c.type_code): c for c in found}
     ids = [c.id for c in certificates.values()]
