@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, TodayDep
-from certbridge.http.handoff import open_holder_ticket
+from certbridge.http.handoff import holder_ticket, open_holder_ticket
 from certbridge.recognition import service
 from certbridge.recognition.policy import load_policy
 
@@ -54,8 +54,8 @@ def recognition_answer(
     education: Annotated[str, Form(max_length=20)] = "",
     holder: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    # What was typed is kept in the form (ID number included: answers are no-store); an ID
-    # number handed over sealed from a query result stays sealed (http.handoff).
+    # After a refusal the form keeps what was typed, ID number included (answers are
+    # no-store); an ID number handed over sealed (http.handoff) stays sealed.
     kept = {
         "name": name,
         "id_number": id_number,
@@ -86,4 +86,7 @@ def recognition_answer(
         return _render(request, _context(error=exc.message, **kept), 422)
     except NotFound:
         return _render(request, _context(error=NOT_FOUND_MESSAGE, **kept), 404)
+    # An answer page keeps the ID number sealed, like a query result: the form can be sent
+    # again with another target without retyping it, and the page never holds it in clear.
+    kept.update(id_number="", holder=holder_ticket(id_number, keys.seal_key))
     return _render(request, _context(answer=answer, **kept))
