@@ -90,6 +90,10 @@ def serve(
         # Who a request came from is decided in one place, CERTBRIDGE_TRUST_FORWARDED_FOR;
         # uvicorn would otherwise also rewrite the client from X-Forwarded-For.
         proxy_headers=False,
+        # A worker that has not answered its supervisor in time is killed and started
+        # again; on a busy machine importing the app alone takes longer than uvicorn's 5 s,
+        # and `--workers 2` then never comes up.
+        timeout_worker_healthcheck=60,
     )
 
 
