@@ -50,7 +50,7 @@ def readme_commands(readme: str) -> list[Command]:
     and blank lines dropped; a trailing `# fails:` comment marks an expected failure."""
     commands = []
     for block in re.findall(r"^```sh\n(.*?)^```", readme, re.MULTILINE | re.DOTALL):
-        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+        for line in re.sub(r"\s*\\\n\s*", " ", block).splitlines():
             stripped = line.strip()
             if stripped and not stripped.startswith("#"):
                 commands.append(Command(stripped, re.search(r"#\s*fails:", stripped) is not None))

@@ -7,6 +7,7 @@ import re
 import socket
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,21 @@ def test_the_certificate_table_fits_80_columns_without_breaking_a_number() -> No
     for number in numbers:
         assert any(number in line for line in lines), number
     assert any("2030-06-30" in line for line in lines)
+
+
+def test_an_import_names_a_rejected_row_in_chinese_without_its_code(
+    cli_env: CliRunner, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "姓名,证件号码,证书编号,证书类型,职业技能等级,发证机关,发证日期,有效期至,状态\n"
+        "钱多多,110105194912310021,T110105194912310021,低压电工作业,,,2024-05-20,,有效\n",
+        "utf-8",
+    )
+    done = cli_env.invoke(
+        app,
+        ["import", "--profile", "standard", "--department", "mem", "--province", "11", str(rows)],
+    )
+    assert "第2行" in done.output
+    assert "校验码" in done.output
+    assert "id_number." not in done.output

@@ -121,7 +121,7 @@ def _print_report(run: RunReport) -> None:
         )
     for rejected in run.rejected_rows[:10]:
         reasons = "；".join(e.message for e in rejected.errors)
-        console.print(f"  第{rejected.row}行：{reasons} [dim]{rejected.errors[0].code}[/dim]")
+        console.print(f"  第{rejected.row}行：{reasons}", soft_wrap=True)  # codes: --json
 
 
 @app.command("report")
