@@ -38,8 +38,27 @@ def cli_session(settings: Settings | None = None, *, migrate: bool = True) -> It
         engine.dispose()
 
 
+# Inputs as a person names them; a field without a label is left out rather than shown in
+# English. The error code is for programs (the --json outputs and the API), not printed here.
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "证件号码",
+    "number": "证书编号",
+    "file": "文件",
+    "input": "输入文件",
+    "province": "省份",
+    "department": "部门",
+    "scheme": "证书类别",
+    "role": "角色",
+    "scope": "授权范围",
+    "port": "端口",
+    "anchor": "基准日期",
+}
+
+
 def fail(error: InputError, exit_code: int = 2) -> typer.Exit:
     """Print a refusal the way a person reads it, and the exit to raise."""
-    field = f"（{error.field}）" if error.field else ""
-    err_console.print(f"[red]错误{field}：{error.message}[/red] [dim]{error.code}[/dim]")
+    label = FIELD_LABELS.get(error.field or "")
+    field = f"（{label}）" if label else ""
+    err_console.print(f"[red]错误{field}：{error.message}[/red]", soft_wrap=True)
     return typer.Exit(exit_code)

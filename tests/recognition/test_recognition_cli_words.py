@@ -76,7 +76,6 @@ def test_a_level_of_minus_one_in_a_case_file_is_refused_naming_the_field(
     path.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
     result = cli.invoke(cli_app, ["recognize", "--input", str(path)])
     assert result.exit_code == 2
-    assert "certificates[2].level" in result.stderr
     assert "第3张证书的等级“-1”无效" in result.stderr
 
 

@@ -16,17 +16,19 @@ from certbridge.clock import CHINA
 from certbridge.errors import InputError
 from certbridge.runtime import cli_session, fail
 
-app = typer.Typer(
-    help="API tokens (department, institution, regulator, admin)", no_args_is_help=True
-)
+app = typer.Typer(help="接口令牌（部门、评价机构、监管、管理员）", no_args_is_help=True)
 console = Console()
 
 
 @app.command("create")
 def create(
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")],
-    scope: Annotated[str, typer.Option(help="e.g. mem:14 (department), institution:S0123, 11, *")],
-    label: Annotated[str, typer.Option(help="who holds it")] = "",
+    role: Annotated[
+        str, typer.Option(help=f"角色：{'、'.join(ROLES)}（部门、评价机构、监管、管理员）")
+    ],
+    scope: Annotated[
+        str, typer.Option(help="授权范围，如 mem:14（部门:省份）、institution:S0123、11、*")
+    ],
+    label: Annotated[str, typer.Option(help="持有者名称")] = "",
     expires: Annotated[
         str | None,
         typer.Option(
@@ -36,7 +38,7 @@ def create(
         ),
     ] = None,
 ) -> None:
-    """Create a token; the secret is printed once and only its hash is stored."""
+    """创建令牌：密钥只显示这一次，系统只保存其摘要。"""
     try:
         expires_at = parse_expiry(expires) if expires is not None else None
         with cli_session() as session:
@@ -46,7 +48,7 @@ def create(
             session.commit()
     except InputError as exc:
         raise fail(exc) from None
-    console.print(f"token id {token.id} role={token.role} scope={token.scope}")
+    console.print(f"已创建令牌 {token.id}：角色 {token.role}，授权范围 {token.scope}")
     if expires_at is not None:
         until = expires_at.astimezone(CHINA)
         console.print(f"失效时间 {until:%Y-%m-%d %H:%M}（北京时间）", highlight=False)
@@ -55,8 +57,8 @@ def create(
 
 @app.command("list")
 def list_tokens() -> None:
-    """Tokens with their role, scope and state (never the secret)."""
-    table = Table("id", "prefix", "role", "scope", "label", "created", "revoked")
+    """列出令牌及其角色、授权范围和状态（不显示密钥）。"""
+    table = Table("编号", "前缀", "角色", "授权范围", "持有者", "创建时间", "撤销时间")
     with cli_session() as session:
         for t in session.scalars(select(ApiToken).order_by(ApiToken.id)):
             table.add_row(
@@ -72,10 +74,10 @@ def list_tokens() -> None:
 
 
 @app.command("revoke")
-def revoke(token_id: int) -> None:
-    """Revoke a token by id."""
+def revoke(token_id: Annotated[int, typer.Argument(help="令牌编号")]) -> None:
+    """按编号撤销令牌。"""
     with cli_session() as session:
         if not revoke_token(session, token_id):
             raise fail(InputError("token.unknown", f"没有可撤销的令牌 {token_id}"))
         session.commit()
-    console.print(f"revoked token {token_id}")
+    console.print(f"已撤销令牌 {token_id}")

@@ -13,23 +13,22 @@ from certbridge.db import make_engine
 from certbridge.models import metadata
 from certbridge.registry.settlement import settle_stale
 
-app = typer.Typer(help="database migrations", no_args_is_help=True)
+app = typer.Typer(help="数据库迁移与检查", no_args_is_help=True)
 console = Console()
 
 
 @app.command()
 def upgrade() -> None:
-    """Migrate the configured database to the newest revision."""
+    """把配置的数据库升级到最新版本，并结算证书状态。"""
     url = get_settings().resolved_database_url
     migrations.upgrade(url)
-    console.print("database is at the newest revision")
+    console.print("数据库已是最新版本")
     _settle(url)
 
 
 @app.command()
 def settle() -> None:
-    """Settle the status of every certificate that has no settlement yet (after an upgrade,
-    for instance): batch readers then need not replay event logs."""
+    """结算尚未结算的证书状态（例如升级之后），批量读取时无需重放状态记录。"""
     _settle(get_settings().resolved_database_url)
 
 
@@ -41,7 +40,7 @@ def _settle(url: str) -> None:
     finally:
         engine.dispose()
     if count:
-        console.print(f"settled the status of {count:,} certificates")
+        console.print(f"已结算 {count:,} 本证书的状态")
 
 
 def drift(url: str) -> list[object]:
@@ -58,10 +57,10 @@ def drift(url: str) -> list[object]:
 
 @app.command()
 def check() -> None:
-    """Fail when the models and the migrations disagree (run in CI)."""
+    """数据模型与迁移脚本不一致时失败（持续集成中运行）。"""
     differences = drift(get_settings().resolved_database_url)
     if differences:
         for difference in differences:
-            console.print(f"[red]drift:[/red] {difference}")
+            console.print(f"[red]不一致：[/red]{difference}", soft_wrap=True)
         raise typer.Exit(1)
-    console.print("models and migrations agree")
+    console.print("数据模型与迁移脚本一致")

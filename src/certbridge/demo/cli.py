@@ -23,26 +23,28 @@ console = Console()
 
 
 def demo_data(
-    people: Annotated[int, typer.Option("--people", min=1, help="number of holders")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="same seed and anchor, same data")] = 1,
+    people: Annotated[int, typer.Option("--people", min=1, help="持证人数")] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="随机种子：种子和基准日期相同，数据就相同")
+    ] = 1,
     samples: Annotated[
-        Path | None, typer.Option("--samples", help="write a few holders to try as JSON")
+        Path | None, typer.Option("--samples", help="把几位可试用的持证人写入此 JSON 文件")
     ] = None,
     anchor: Annotated[
-        str | None, typer.Option("--anchor", help="the 'today' of the data (default: today)")
+        str | None, typer.Option("--anchor", help="数据的“今天”，YYYY-MM-DD（默认：今天）")
     ] = None,
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="do nothing if the database already has holders")
+        bool, typer.Option("--if-empty", help="数据库中已有持证人时不再生成")
     ] = False,
 ) -> None:
-    """Create synthetic holders, certificates and institutions in the configured database."""
+    """在配置的数据库中生成合成的持证人、证书和评价机构（演示用）。"""
     settings = get_settings()
     url = settings.resolved_database_url
     migrations.upgrade(url)
     engine = make_engine(url)
     try:
         if if_empty and not database_is_empty(engine):
-            console.print(f"[dim]demo database already present: {_safe_url(url)}[/dim]")
+            console.print(f"演示数据库已有数据，未重新生成：{_safe_url(url)}", soft_wrap=True)
             _show_samples(samples)
             return
         anchor_day = _parse_anchor(anchor)
@@ -63,9 +65,10 @@ def demo_data(
     finally:
         engine.dispose()
     console.print(
-        f"{summary.people} holders, {summary.certificates} certificates, "
-        f"{summary.institutions} institutions in {elapsed:.1f}s "
-        f"({summary.certificates / elapsed:,.0f} certificates/s) → {_safe_url(url)}"
+        f"已生成 {summary.people} 名持证人、{summary.certificates} 本证书、"
+        f"{summary.institutions} 家评价机构，用时 {elapsed:.1f} 秒"
+        f"（每秒 {summary.certificates / elapsed:,.0f} 本）→ {_safe_url(url)}",
+        soft_wrap=True,
     )
     if samples is not None:
         samples.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +103,8 @@ SHOWS = {
     "three_schemes": "跨部门持证（应急管理、住建、人社）",
     "skill_level": "职业技能等级证书",
     "expired": "含已失效证书",
-    "revoked": "含已注销证书",
-    "suspended": "含暂停证书",
+    "revoked": "含已撤销（吊销）证书",
+    "suspended": "含暂扣证书",
     "review_due": "含待复审证书",
 }
 
@@ -110,6 +113,7 @@ def _show_samples(path: Path | None) -> None:
     """Plain lines rather than a table, so numbers are never cut and can be copied."""
     if path is None or not path.exists():
         return
+    base = get_settings().public_base_url.rstrip("/")
     samples = json.loads(path.read_text("utf-8"))
     console.print("[bold]试一试这些演示持证人（合成数据）[/bold]")
     for sample in samples:
@@ -120,13 +124,11 @@ def _show_samples(path: Path | None) -> None:
         )
         console.print(f"    证书编号 {'、'.join(sample['certificates'])}", soft_wrap=True)
         if sample.get("verification_path"):
-            console.print(
-                f"    核验页 http://127.0.0.1:8000{sample['verification_path']}", soft_wrap=True
-            )
+            console.print(f"    核验页 {base}{sample['verification_path']}", soft_wrap=True)
     if samples:
         first = samples[0]
         console.print(
-            "例：curl -G http://127.0.0.1:8000/api/v1/certificates "
+            f"例：curl -G {base}/api/v1/certificates "
             f"--data-urlencode 'name={first['name']}' "
             f"--data-urlencode 'id_number={first['id_number']}'",
             soft_wrap=True,

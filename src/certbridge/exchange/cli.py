@@ -24,30 +24,33 @@ from certbridge.exchange.rules import Issuer
 from certbridge.exchange.schemas import RunReport
 from certbridge.runtime import cli_session, err_console, fail, keys_from
 
-app = typer.Typer(help="department data exchange (import, export)", no_args_is_help=True)
+app = typer.Typer(help="部门数据交换（导入、导出）", no_args_is_help=True)
 console = Console()
 
 ProfileOption = Annotated[
-    str, typer.Option("--profile", help=f"import profile: {', '.join(all_profiles())}")
+    str, typer.Option("--profile", help=f"导入格式：{'、'.join(all_profiles())}")
 ]
 
 
 @app.command("import")
 def import_files(
-    files: Annotated[list[Path], typer.Argument(help="CSV, XLSX or JSONL files")],
+    files: Annotated[list[Path], typer.Argument(help="CSV、XLSX 或 JSONL 文件")],
     profile: ProfileOption,
     department: Annotated[
-        str | None, typer.Option(help="issuing department: mohrss, mem, mohurd, samr")
+        str | None,
+        typer.Option(
+            help="发证部门：mohrss（人社）、mem（应急管理）、mohurd（住建）、samr（市场监管）"
+        ),
     ] = None,
-    province: Annotated[str | None, typer.Option(help="issuer's province code, e.g. 14")] = None,
-    encoding: Annotated[str | None, typer.Option(help="utf-8, gbk or gb18030")] = None,
-    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the run reports as JSON")] = False,
+    province: Annotated[str | None, typer.Option(help="发证机关所在省份代码，如 14")] = None,
+    encoding: Annotated[str | None, typer.Option(help="文件编码：utf-8、gbk 或 gb18030")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX 工作表（默认第一个）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出导入报告")] = False,
     chunk_rows: Annotated[
-        int, typer.Option(min=1, max=100_000, help="rows per committed chunk")
+        int, typer.Option(min=1, max=100_000, help="每次提交的行数")
     ] = service.CHUNK_ROWS,
 ) -> None:
-    """Import department files; run again after an interruption to resume."""
+    """导入部门数据文件；中断后再次运行即从中断处继续。"""
     settings = get_settings()
     reports: list[RunReport] = []
     try:
@@ -118,18 +121,18 @@ def _print_report(run: RunReport) -> None:
         )
     for rejected in run.rejected_rows[:10]:
         reasons = "；".join(e.message for e in rejected.errors)
-        console.print(f"  第{rejected.row}行：{reasons} [dim]{rejected.errors[0].code}[/dim]")
+        console.print(f"  第{rejected.row}行：{reasons}", soft_wrap=True)  # codes: --json
 
 
 @app.command("report")
 def import_report(
-    run_id: Annotated[int, typer.Argument(help="the run id an import printed")],
+    run_id: Annotated[int, typer.Argument(help="导入时显示的批次号")],
     rejected_csv: Annotated[
-        Path | None, typer.Option("--rejected-csv", help="write the quarantined rows here")
+        Path | None, typer.Option("--rejected-csv", help="把拒收的行写入此 CSV 文件")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出报告")] = False,
 ) -> None:
-    """The report of an import run; its rejected rows as a CSV to fix and import again."""
+    """显示导入批次的报告；拒收的行可导出为 CSV，改正后再次导入。"""
     try:
         with cli_session() as session:
             run = service.report(session, run_id)
@@ -165,15 +168,15 @@ def _write_rejected(session: Session, run_id: int, path: Path) -> None:
 
 @app.command("export")
 def export(
-    scheme: Annotated[str, typer.Option(help="scheme code, e.g. special_operation")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    scheme: Annotated[str, typer.Option(help="证书类别代码，如 special_operation（特种作业）")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写入的文件")],
+    fmt: Annotated[str, typer.Option("--format", help="csv 或 jsonl")] = "csv",
     profile: Annotated[
-        str | None, typer.Option(help="profile to write (default: the scheme's own)")
+        str | None, typer.Option(help="导出格式（默认：该类别证书自己的格式）")
     ] = None,
-    province: Annotated[str | None, typer.Option(help="only this province's records")] = None,
+    province: Annotated[str | None, typer.Option(help="只导出该省份的记录")] = None,
 ) -> None:
-    """A department's records in the profile it sends, with clear ID numbers."""
+    """按部门报送的格式导出其证书记录（含完整证件号码）。"""
     settings = get_settings()
     try:
         chosen = load_profile(profile) if profile else _profile_of(scheme)

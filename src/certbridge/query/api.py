@@ -84,11 +84,18 @@ def get_certificate(
 @router.get("/institutions", response_model=InstitutionResults, responses=ERRORS)
 def list_institutions(
     session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=50, description="name or code, partial")],
+    q: Annotated[
+        str,
+        Query(max_length=50, description="exact or partial code, occupation (焊工), or name"),
+    ] = "",
     province: Annotated[str | None, Query(max_length=2, description="2-digit code")] = None,
 ) -> InstitutionResults:
-    """Evaluation institutions by partial or approximate name, optionally in one province."""
-    return InstitutionResults(query=q, results=search_institutions(session, q, province))
+    """Evaluation institutions: an exact code first, then those whose 备案 scope holds a
+    named occupation, then partial or approximate names; a province alone lists its own.
+    Needs `q`, `province` or both."""
+    return InstitutionResults(
+        query=q, province=province, results=search_institutions(session, q, province)
+    )
 
 
 @router.get("/verifications/{token}", response_model=VerificationView, responses=ERRORS)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -23,9 +24,9 @@ def query(
     name: Annotated[str, typer.Option("--name", help="持证人姓名")],
     id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
     number: Annotated[str | None, typer.Option("--number", help="证书编号")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出与接口相同的 JSON")] = False,
 ) -> None:
-    """All certificates of a person (--name --id-number) or one certificate (--number --name)."""
+    """查询一个人的全部证书（--name --id-number）或一本证书（--number --name）。"""
     if (id_number is None) == (number is None):
         raise fail(InputError("query.mode", "请只给出 --id-number 或 --number 之一"))
     settings = get_settings()
@@ -59,18 +60,33 @@ def query(
     _print_table(answer.holder, answer.as_of, answer.certificates)
 
 
-def _print_table(holder: HolderView, as_of: date, certificates: list[CertificateView]) -> None:
-    table = Table(title=f"{holder.name}（{holder.id_number_masked}）的证书，截至 {as_of}")
-    for column in ("证书编号", "证书", "发证机关", "发证日期", "有效期至", "状态"):
-        table.add_column(column, overflow="fold")
+def certificate_table(
+    holder: HolderView, as_of: date, certificates: list[CertificateView]
+) -> Table:
+    """Fits an 80-column terminal: a number and a date are never broken (no_wrap); names,
+    issuers and reasons fold. The issuer shares the certificate's cell, the dates one cell."""
+    table = Table(
+        title=f"{holder.name}（{holder.id_number_masked}）的证书，截至 {as_of}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1),
+    )
+    table.add_column("证书编号", no_wrap=True)
+    table.add_column("证书", overflow="fold", ratio=3)
+    table.add_column("有效期", no_wrap=True)
+    table.add_column("状态", overflow="fold", ratio=2)
     for c in certificates:
         name = f"{c.type.name} {c.level.name}" if c.level else c.type.name
         table.add_row(
             c.number,
-            f"{name}\n[dim]{c.scheme.name}[/dim]",
-            c.issuer.name,
-            str(c.issued_on),
-            str(c.valid_until or "长期"),
+            f"{name}\n[dim]{c.scheme.name}\n{c.issuer.name}[/dim]",
+            f"{c.issued_on} 起\n{c.valid_until} 止"
+            if c.valid_until
+            else f"{c.issued_on} 起\n长期有效",
             f"{c.status.label}\n[dim]{c.status.reason}[/dim]",
         )
-    console.print(table)
+    return table
+
+
+def _print_table(holder: HolderView, as_of: date, certificates: list[CertificateView]) -> None:
+    console.print(certificate_table(holder, as_of, certificates))

@@ -86,11 +86,16 @@ class InstitutionView(BaseModel):
     province: NamedCode
     status: str
     scopes: list[ScopeView]
+    matched_by: str = Field(
+        description="code (exact or part of one), occupation (in the 备案 scope), name, "
+        "or province (a province alone)"
+    )
     match_score: float
 
 
 class InstitutionResults(BaseModel):
     query: str
+    province: str | None = None
     results: list[InstitutionView]
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, TodayDep
+from certbridge.http.handoff import holder_ticket, open_holder_ticket
 from certbridge.recognition import service
 from certbridge.recognition.policy import load_policy
 
@@ -23,6 +24,8 @@ def _context(**extra: Any) -> dict[str, Any]:
         "provinces": service.province_choices(),
         "educations": load_policy().education,
         "name": "",
+        "id_number": "",
+        "holder": "",
         "target": "",
         "province": "",
         "education": "",
@@ -32,7 +35,7 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 def _render(request: Request, context: dict[str, Any], status: int = 200) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
-        request, TEMPLATE, context, status_code=status
+        request, TEMPLATE, context, status_code=status, headers={"Cache-Control": "no-store"}
     )
     return response
 
@@ -53,9 +56,27 @@ def recognition_answer(
     target: Annotated[str, Form(max_length=60)] = "",
     province: Annotated[str, Form(max_length=2)] = "",
     education: Annotated[str, Form(max_length=20)] = "",
+    holder: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    # The ID number is never echoed back, not even into its own form field.
-    kept = {"name": name, "target": target, "province": province, "education": education}
+    # After a refusal the form keeps what was typed, ID number included (answers are
+    # no-store); an ID number handed over sealed (http.handoff) stays sealed.
+    kept = {
+        "name": name,
+        "id_number": id_number,
+        "holder": "" if id_number else holder,
+        "target": target,
+        "province": province,
+        "education": education,
+    }
+    if not id_number and not holder:
+        # Opened from a result without the ID number: the form with the name filled in.
+        return _render(request, _context(**kept))
+    if not id_number:
+        try:
+            id_number = open_holder_ticket(holder, keys.seal_key)
+        except InputError as exc:
+            kept["holder"] = ""
+            return _render(request, _context(error=exc.message, **kept), 422)
     try:
         answer = service.recognition_for_person(
             session,
@@ -71,4 +92,7 @@ def recognition_answer(
         return _render(request, _context(error=exc.message, **kept), 422)
     except NotFound:
         return _render(request, _context(error=NOT_FOUND_MESSAGE, **kept), 404)
+    # An answer page keeps the ID number sealed, like a query result: the form can be sent
+    # again with another target without retyping it, and the page never holds it in clear.
+    kept.update(id_number="", holder=holder_ticket(id_number, keys.seal_key))
     return _render(request, _context(answer=answer, **kept))
