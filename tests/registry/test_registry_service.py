@@ -145,7 +145,15 @@ def test_a_change_of_standing_dated_before_a_pending_one_is_refused(
     )
 
     def change(kind: str, on: date) -> None:
-        record_event(session, certificate, kind=kind, effective_on=on, actor="t", reason="r")
+        record_event(
+            session,
+            certificate,
+            kind=kind,
+            effective_on=on,
+            actor="t",
+            reason="r",
+            today=date(2027, 12, 31),
+        )
 
     change("suspended", date(2027, 3, 1))
     with pytest.raises(InputError) as refused:

@@ -14,6 +14,7 @@ from certbridge.demo import cli as demo_cli
 from certbridge.exchange import cli as exchange_cli
 from certbridge.query import cli as query_cli
 from certbridge.recognition import cli as recognition_cli
+from certbridge.registry import cli as registry_cli
 from certbridge.registry.hooks import on_state_change
 
 app = typer.Typer(
@@ -33,7 +34,7 @@ app.command("export")(exchange_cli.export)
 app.add_typer(credentials_cli.app, name="credential", help="verifiable credentials")
 app.add_typer(credentials_cli.keys_app, name="keys", help="发证方密钥（did:web）")
 app.add_typer(
-    credentials_cli.certificate_app, name="certificate", help="证书状态：注销、暂停、恢复"
+    registry_cli.certificate_app, name="certificate", help="证书状态：暂扣、恢复、撤销、注销"
 )
 # Status changes made from the command line flip credential status bits too.
 on_state_change(credentials_service.sync_status_bits)

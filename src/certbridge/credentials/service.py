@@ -306,7 +306,8 @@ def _publish(session: Session, entries: list[StatusEntry], today: date) -> int:
     ).items():
         bits = bytearray(row.bits)
         for index, code in wanted.items():
-            on = code == ("revoked" if purpose == "revocation" else "suspended")
+            # A cancelled certificate (注销) no longer counts, like a revoked one.
+            on = code in (("revoked", "cancelled") if purpose == "revocation" else ("suspended",))
             if statuslist.bit(bits, index) != on:
                 statuslist.set_bit(bits, index, on)
                 changed.add(index)

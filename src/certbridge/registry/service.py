@@ -9,12 +9,37 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certbridge.catalog import CertificateType, default_valid_until, load_catalog, validate_number
+from certbridge import clock
+from certbridge.catalog import (
+    STANDING_WORDS,
+    CertificateType,
+    Scheme,
+    default_valid_until,
+    load_catalog,
+    validate_number,
+)
 from certbridge.catalog.numbers import normalize_number
+from certbridge.catalog.plausibility import (
+    effective_date_problem,
+    issue_date_problems,
+    level_problem,
+)
 from certbridge.errors import InputError, NotFound
-from certbridge.identity import IdNumber, id_number_hash, keyed_hash, mask_id_number
+from certbridge.identity import (
+    IdNumber,
+    id_number_hash,
+    keyed_hash,
+    mask_id_number,
+    parse_id_number,
+)
 from certbridge.registry.hooks import notify_state_changed
-from certbridge.registry.lifecycle import Event
+from certbridge.registry.lifecycle import (
+    STANDING_AFTER,
+    Event,
+    standing_after,
+    standing_label,
+    standing_on,
+)
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -22,7 +47,7 @@ from certbridge.registry.models import (
     IssuingAuthority,
     Person,
 )
-from certbridge.registry.sealing import seal
+from certbridge.registry.sealing import seal, unseal
 from certbridge.registry.settlement import settle_certificates, settle_written
 
 DEPARTMENT_AUTHORITY_SUFFIX = {
@@ -32,15 +57,19 @@ DEPARTMENT_AUTHORITY_SUFFIX = {
     "samr": "市场监督管理局",
 }
 
-# Which status changes are allowed from which current state.
+# Which status changes are allowed from which standing (after every recorded event).
+# 注销 closes a record in any standing, 撤销/吊销 included (注销 after 撤销).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "suspended": ("active",),
     "reinstated": ("suspended",),
     "revoked": ("active", "suspended"),
+    "cancelled": ("active", "suspended", "revoked"),
     "reviewed": ("active",),
-    "corrected": ("active", "suspended", "revoked"),
+    "corrected": ("active", "suspended", "revoked", "cancelled"),
 }
-STATE_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
+STATE_AFTER = STANDING_AFTER
+# What each change is called in messages, besides the scheme's standing words.
+CHANGE_NAMES = {"reinstated": "恢复", "corrected": "更正"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +199,7 @@ def add_certificate(
     scheme = catalog.scheme(new.type.scheme)
     info = validate_number(scheme.code, new.number)
     _check_level(new, info.level)
+    _check_issue_date(scheme, new.issued_on, holder_birth_date(person, keys))
     if any(c.type_code == new.type.code for c in find_certificates(session, new.number, keys)):
         raise InputError("certificate.duplicate", "该证书编号已登记", field="number")
     certificate = Certificate(
@@ -207,7 +237,26 @@ def add_certificate(
     return certificate
 
 
+def holder_birth_date(person: Person, keys: Keys) -> date | None:
+    """The birth date the holder's ID number carries (read from its sealed copy, in
+    memory only), or None for a document that carries none."""
+    try:
+        return parse_id_number(unseal(person.id_sealed, keys.seal_key)).birth_date
+    except InputError:
+        return None
+
+
+def _check_issue_date(scheme: Scheme, issued: date, birth: date | None) -> None:
+    problems = issue_date_problems(scheme, issued, today=clock.today(), birth=birth)
+    if problems:
+        code, message = problems[0]
+        raise InputError(code, message, field="issued_on")
+
+
 def _check_level(new: NewCertificate, level_in_number: int | None) -> None:
+    problem = level_problem(new.level, load_catalog().levels)
+    if problem is not None:
+        raise InputError(*problem, field="level")
     if new.type.requires_level and new.level is None:
         raise InputError("certificate.level_missing", "该证书类型须填写职业技能等级", field="level")
     if not new.type.requires_level and new.level is not None:
@@ -231,26 +280,37 @@ def record_event(
     actor: str,
     reason: str,
     source: str = "",
+    word: str = "",
+    today: date | None = None,
 ) -> CertificateEvent:
-    """Append a status event; refuses transitions the current state does not allow."""
-    allowed = TRANSITIONS.get(kind)
-    if allowed is None:
+    """Append a status event; refuses a change the standing does not allow, a date in the
+    future or before the issue date, and a word that does not name this change.
+
+    `word` is the department's word for a change of standing (暂扣, 吊销 …); the scheme's
+    own word is recorded when none is given. The `state` column follows the standing in
+    force today (China's date unless `today` is given)."""
+    today = today or clock.today()
+    scheme = load_catalog().scheme(certificate.scheme)
+    if kind not in TRANSITIONS:
         raise InputError("status.kind", f"未知的状态变更：{kind}", field="action")
-    if certificate.state not in allowed:
+    word = _standing_word(scheme, kind, word)
+    problem = effective_date_problem(certificate.issued_on, effective_on, today=today)
+    if problem is not None:
+        raise InputError(*problem, field="effective_on")
+    log = [Event(e.kind, e.effective_on, e.reason, e.word) for e in certificate.events]
+    standing = standing_after(log)
+    if standing not in TRANSITIONS[kind]:
+        current = "有效" if standing == "active" else standing_label(standing, scheme.status_words)
         raise InputError(
             "status.transition",
-            f"证书当前状态为{certificate.state}，不能执行{kind}",
+            f"证书当前为“{current}”，不能{_change_name(scheme, kind, word)}",
             field="action",
         )
-    if effective_on < certificate.issued_on:
-        raise InputError("status.date", "生效日期早于发证日期", field="effective_on")
     if kind in STATE_AFTER:
         # Changes of standing take effect in the order they are recorded: one dated before
         # a pending change would be overtaken by it on its day (a reinstatement before a
         # suspension dated later would leave the certificate suspended for good).
-        latest = max(
-            (e.effective_on for e in certificate.events if e.kind in STATE_AFTER), default=None
-        )
+        latest = max((e.effective_on for e in log if e.kind in STATE_AFTER), default=None)
         if latest is not None and effective_on < latest:
             raise InputError(
                 "status.order",
@@ -264,15 +324,35 @@ def record_event(
         actor=actor,
         reason=reason,
         source=source,
+        word=word,
     )
     session.add(event)
     previous_state = certificate.state
-    certificate.state = STATE_AFTER.get(kind, certificate.state)
+    certificate.state = standing_on([*log, Event(kind, effective_on)], today)
     session.flush()
     settle_certificates(session.connection(), [certificate.id])
     if certificate.state != previous_state:
         notify_state_changed(session, certificate.id, certificate.state)
     return event
+
+
+def _standing_word(scheme: Scheme, kind: str, word: str) -> str:
+    """The word to record with a change: the given one if it names this change, the
+    scheme's own if none was given; other changes record none."""
+    allowed = STANDING_WORDS.get(kind, ())
+    word = word.strip()
+    if word and word not in allowed:
+        named = "、".join(allowed) or "（无）"
+        raise InputError(
+            "status.word", f"“{word}”不是这一状态变更的用语，可填写：{named}", field="word"
+        )
+    return word or (scheme.status_words.word(kind) if allowed else "")
+
+
+def _change_name(scheme: Scheme, kind: str, word: str) -> str:
+    if kind == "reviewed":
+        return scheme.validity.review_kind_zh or "复审"
+    return word or CHANGE_NAMES.get(kind) or scheme.status_words.word(kind)
 
 
 def certificate_for_change(
