@@ -5,14 +5,14 @@ A certificate is not issued in the future, before its scheme existed (catalog da
 `issue_rules.since_year`, with its source), before its holder was born, or to a holder
 younger than the scheme's minimum age (`issue_rules.minimum_age`: 16 under 劳动法 for 人社
 certificates, 18 for the safety schemes). A change of status is not dated before the
-issue date, nor after today: the registry records what has taken effect, never a
-scheduled change (docs/architecture.md).
+issue date; a review never after today; a change of standing (暂扣, 撤销 …) at most a
+short window ahead, when the caller allows one (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from certbridge.catalog.model import Level, Scheme
 from certbridge.catalog.validity import add_years
@@ -50,12 +50,19 @@ def issue_date_problems(
     return problems
 
 
-def effective_date_problem(issued: date, effective_on: date, *, today: date) -> Problem | None:
-    """Whether a change of status may be dated `effective_on`."""
-    if effective_on > today:
+def effective_date_problem(
+    issued: date, effective_on: date, *, today: date, ahead_days: int = 0
+) -> Problem | None:
+    """Whether a change of status may be dated `effective_on`: not before the issue date,
+    and at most `ahead_days` after today (a scheduled change; 0 for anything that must
+    have happened already, such as a review)."""
+    if effective_on > today + timedelta(days=ahead_days):
+        if ahead_days == 0:
+            return ("status.future", f"生效日期{effective_on}晚于今天：只能登记已经发生的变更")
+        latest = today + timedelta(days=ahead_days)
         return (
             "status.future",
-            f"生效日期{effective_on}晚于今天：只能登记已经生效的状态变更，请于生效之日再登记",
+            f"生效日期{effective_on}太远：状态变更最多提前{ahead_days}天登记（不晚于{latest}）",
         )
     if effective_on < issued:
         return ("status.date", f"生效日期{effective_on}早于发证日期{issued}")

@@ -22,12 +22,15 @@ from certbridge.credentials.fields import printed_fields
 from certbridge.credentials.pdf import certificate_pdf
 from certbridge.credentials.verify import Verdict, Verifier
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
+from certbridge.registry import cli as registry_cli
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import certificate_for_change, check_number_shape
 from certbridge.runtime import cli_session, err_console, fail, keys_from
 
 app = typer.Typer(no_args_is_help=True, help="数字证书：签发、核验、离线包、打印版")
 keys_app = typer.Typer(no_args_is_help=True, help="发证方密钥（did:web）")
+# Status changes are the registry's commands (registry/cli.py), still importable from here.
+certificate_app = registry_cli.certificate_app
 console = Console()
 
 TypeOption = Annotated[str | None, typer.Option("--type", help="证书类型（一个编号下有多个时）")]

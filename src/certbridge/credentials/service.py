@@ -43,7 +43,7 @@ from certbridge.registry.models import (
     IssuingAuthority,
     VerificationToken,
 )
-from certbridge.registry.service import STATE_AFTER, Keys, record_event
+from certbridge.registry.service import STATE_AFTER, Keys, apply_due_standings, record_event
 
 # Random indexes stay cheap to draw while a list is at most this full; then a new list opens.
 LIST_FILL_LIMIT = statuslist.MIN_ENTRIES // 2
@@ -272,6 +272,8 @@ def sync_due_status_bits(session: Session, today: date, since: date | None = Non
     work: it commits after each status list, so a list is locked only briefly.
     Idempotent; returns how many certificates' bits changed."""
     since = since or today - timedelta(days=SYNC_LOOK_BACK_DAYS)
+    apply_due_standings(session, today, since)  # the registry's state column first
+    session.commit()
     entries = session.scalars(
         select(StatusEntry)
         .where(

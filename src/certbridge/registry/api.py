@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from certbridge.http.authz import require_issuer_of
-from certbridge.http.deps import KeysDep, PrincipalDep, SessionDep, TodayDep
+from certbridge.http.deps import KeysDep, PrincipalDep, SessionDep, SettingsDep, TodayDep
 from certbridge.http.schemas import ErrorResponse
 from certbridge.registry.service import certificate_for_change, check_number_shape, record_event
 
@@ -33,8 +33,9 @@ class StatusChange(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
     effective_on: date | None = Field(
         default=None,
-        description="defaults to today (China); never later than today nor before the issue "
-        "date: the registry records changes that have taken effect",
+        description="defaults to today (China); not before the issue date; a review never "
+        "after today, a change of standing at most CERTBRIDGE_SCHEDULED_CHANGE_DAYS ahead "
+        "(it takes effect on its day)",
     )
     word: str = Field(
         default="",
@@ -74,6 +75,7 @@ def change_status(
     keys: KeysDep,
     today: TodayDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> StatusChanged:
     """Suspend, reinstate, revoke, cancel or record a review (复审/延期复核); appended to
     the history."""
@@ -90,6 +92,7 @@ def change_status(
         source="api",
         word=change.word,
         today=today,
+        schedule_days=settings.scheduled_change_days,
     )
     session.commit()
     return StatusChanged(

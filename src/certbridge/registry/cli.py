@@ -23,7 +23,11 @@ ReasonOption = Annotated[str, typer.Option("--reason", help="原因（记入状�
 TypeOption = Annotated[str | None, typer.Option("--type", help="证书类型（一个编号下有多个时）")]
 EffectiveOption = Annotated[
     datetime | None,
-    typer.Option("--effective-on", formats=["%Y-%m-%d"], help="生效日期（默认今天；不能晚于今天）"),
+    typer.Option(
+        "--effective-on",
+        formats=["%Y-%m-%d"],
+        help="生效日期（默认今天；暂扣、撤销等可提前登记，天数见设置）",
+    ),
 ]
 
 WordOption = Annotated[
@@ -38,12 +42,11 @@ def _change(
     """Record the change; the words the department used, for the confirmation."""
     if not reason.strip():
         raise fail(InputError("status.reason", "请填写变更原因", field="reason"))
+    settings = get_settings()
     try:
         with cli_session() as session:
             check_number_shape(number)
-            certificate = certificate_for_change(
-                session, number, keys_from(get_settings()), type_text
-            )
+            certificate = certificate_for_change(session, number, keys_from(settings), type_text)
             event = record_event(
                 session,
                 certificate,
@@ -53,6 +56,7 @@ def _change(
                 reason=reason,
                 source="cli",
                 word=word,
+                schedule_days=settings.scheduled_change_days,
             )
             session.commit()
             changed = event.word or "恢复"

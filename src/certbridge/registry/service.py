@@ -36,7 +36,6 @@ from certbridge.registry.hooks import notify_state_changed
 from certbridge.registry.lifecycle import (
     STANDING_AFTER,
     Event,
-    standing_after,
     standing_label,
     standing_on,
 )
@@ -68,6 +67,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "corrected": ("active", "suspended", "revoked", "cancelled"),
 }
 STATE_AFTER = STANDING_AFTER
+# How far ahead a change of standing may be scheduled unless the caller says otherwise
+# (the API and CLI pass CERTBRIDGE_SCHEDULED_CHANGE_DAYS). A review is never scheduled.
+SCHEDULE_DAYS = 30
 # What each change is called in messages, besides the scheme's standing words.
 CHANGE_NAMES = {"reinstated": "恢复", "corrected": "更正"}
 
@@ -282,30 +284,29 @@ def record_event(
     source: str = "",
     word: str = "",
     today: date | None = None,
+    schedule_days: int = SCHEDULE_DAYS,
 ) -> CertificateEvent:
-    """Append a status event; refuses a change the standing does not allow, a date in the
-    future or before the issue date, and a word that does not name this change.
+    """Append a status event; refuses a change the standing does not allow, a date before
+    the issue date or in the future (a change of standing may be scheduled up to
+    `schedule_days` ahead; a review never), and a word that does not name this change.
 
     `word` is the department's word for a change of standing (暂扣, 吊销 …); the scheme's
     own word is recorded when none is given. The `state` column follows the standing in
-    force today (China's date unless `today` is given)."""
+    force today (China's date unless `today` is given): a scheduled change takes effect
+    on its day (`apply_due_standings`, run by the daily status job)."""
     today = today or clock.today()
     scheme = load_catalog().scheme(certificate.scheme)
     if kind not in TRANSITIONS:
         raise InputError("status.kind", f"未知的状态变更：{kind}", field="action")
     word = _standing_word(scheme, kind, word)
-    problem = effective_date_problem(certificate.issued_on, effective_on, today=today)
+    ahead = schedule_days if kind in STATE_AFTER else 0
+    problem = effective_date_problem(
+        certificate.issued_on, effective_on, today=today, ahead_days=ahead
+    )
     if problem is not None:
         raise InputError(*problem, field="effective_on")
     log = [Event(e.kind, e.effective_on, e.reason, e.word) for e in certificate.events]
-    standing = standing_after(log)
-    if standing not in TRANSITIONS[kind]:
-        current = "有效" if standing == "active" else standing_label(standing, scheme.status_words)
-        raise InputError(
-            "status.transition",
-            f"证书当前为“{current}”，不能{_change_name(scheme, kind, word)}",
-            field="action",
-        )
+    _check_transition(scheme, log, kind, effective_on, word, today)
     if kind in STATE_AFTER:
         # Changes of standing take effect in the order they are recorded: one dated before
         # a pending change would be overtaken by it on its day (a reinstatement before a
@@ -334,6 +335,52 @@ def record_event(
     if certificate.state != previous_state:
         notify_state_changed(session, certificate.id, certificate.state)
     return event
+
+
+def _check_transition(
+    scheme: Scheme, log: list[Event], kind: str, on: date, word: str, today: date
+) -> None:
+    """The change must be allowed by the standing on its date (for a change of standing,
+    which may not precede an earlier one, that is the standing after every event)."""
+    standing = standing_on(log, on)
+    if standing in TRANSITIONS[kind]:
+        return
+    when = "当前有效"
+    setting = [e for e in log if e.kind == standing and e.effective_on <= on]
+    if setting:
+        event = max(setting, key=lambda e: e.effective_on)
+        label = standing_label(standing, scheme.status_words, event.word)
+        scheduled = event.effective_on > today
+        when = f"将于{event.effective_on}起{label}" if scheduled else f"当前为{label}"
+    raise InputError(
+        "status.transition",
+        f"证书{when}，不能{_change_name(scheme, kind, word)}",
+        field="action",
+    )
+
+
+def apply_due_standings(session: Session, today: date, since: date) -> int:
+    """Bring the `state` column in line with the changes of standing dated from `since` to
+    `today` (scheduled ones whose day has come); how many certificates changed. Run by the
+    daily status job (`credential sync-status`), which then publishes the status bits."""
+    due = (
+        select(CertificateEvent.certificate_id)
+        .where(
+            CertificateEvent.kind.in_(STATE_AFTER),
+            CertificateEvent.effective_on >= since,
+            CertificateEvent.effective_on <= today,
+        )
+        .distinct()
+    )
+    changed = 0
+    for certificate in session.scalars(select(Certificate).where(Certificate.id.in_(due))):
+        log = [Event(e.kind, e.effective_on) for e in certificate.events]
+        state = standing_on(log, today)
+        if certificate.state != state:
+            certificate.state = state
+            changed += 1
+    session.flush()
+    return changed
 
 
 def _standing_word(scheme: Scheme, kind: str, word: str) -> str:
