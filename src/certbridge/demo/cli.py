@@ -100,8 +100,9 @@ SHOWS = {
     "three_schemes": "跨部门持证（应急管理、住建、人社）",
     "skill_level": "职业技能等级证书",
     "expired": "含已失效证书",
-    "revoked": "含已注销证书",
-    "suspended": "含暂停证书",
+    "revoked": "含已撤销（吊销）证书",
+    "suspended": "含暂扣（暂停）证书",
+    "cancelled": "含已注销证书",
     "review_due": "含待复审证书",
 }
 
