@@ -234,3 +234,21 @@ def test_the_cli_suspends_cancels_and_refuses_dates_as_the_api_does(
     assert bit(lists["revocation"].bits, entry.status_index)
     assert not bit(lists["suspension"].bits, entry.status_index)
     assert credentials.sync_due_status_bits(session, TODAY) == 0
+
+
+def test_a_cancelled_certificate_counts_for_no_recognition(
+    client: TestClient, session: Session, registry
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person("王建军")
+    skill, _ = registry.certificate(person, id_number, "焊工", level=4, issued=date(2021, 3, 1))
+    record_event(
+        session, skill, kind="cancelled", effective_on=TODAY, actor="t", reason="持证人申请"
+    )
+    session.commit()
+    body = client.get(
+        "/api/v1/recognition", params={"name": "王建军", "id_number": id_number}
+    ).json()
+    answer = body["certificates"][0]
+    assert answer["counts"] is False
+    assert "注销" in answer["reason"]
+    assert body["deemed_levels"] == []
