@@ -51,7 +51,11 @@ def _skill(issued: date, level: str = "四级/中级工", number_level: int = 4)
         "skill_level", random.Random(1), level=number_level, year=issued.year, province_code="14"
     )
     return _special(
-        证书编号=number, 证书类型="电工", 职业技能等级=level, 发证机关="", 发证日期=issued.isoformat()
+        证书编号=number,
+        证书类型="电工",
+        职业技能等级=level,
+        发证机关="",
+        发证日期=issued.isoformat(),
     )
 
 
@@ -103,8 +107,14 @@ def test_every_issue_date_before_the_holders_working_age_is_refused(issued: date
 
 @pytest.mark.parametrize(
     ("text", "state"),
-    [("暂扣", "suspended"), ("暂停", "suspended"), ("吊销", "revoked"), ("撤销", "revoked")]
-    + [("注销", "cancelled"), ("有效", "active")],
+    [
+        ("暂扣", "suspended"),
+        ("暂停", "suspended"),
+        ("吊销", "revoked"),
+        ("撤销", "revoked"),
+        ("注销", "cancelled"),
+        ("有效", "active"),
+    ],
 )
 def test_each_status_word_means_what_the_regulations_say_in_every_profile(
     text: str, state: str
@@ -118,9 +128,16 @@ def test_each_status_word_means_what_the_regulations_say_in_every_profile(
     assert result.state == state
     assert result.state_word == ("" if state == "active" else text)
     listing = load_profile("status_list")
-    row = {"证书编号": "T" + ID_NUMBER, "姓名": "王建国", "处理类型": text, "生效日期": "2025-01-01"}
+    row = {
+        "证书编号": "T" + ID_NUMBER,
+        "姓名": "王建国",
+        "处理类型": text,
+        "生效日期": "2025-01-01",
+    }
     if state != "active":
-        status = validate_status_row(listing, row, {c.field: c.label for c in listing.columns}, TODAY)
+        status = validate_status_row(
+            listing, row, {c.field: c.label for c in listing.columns}, TODAY
+        )
         assert isinstance(status, StatusRow)
         assert (status.action, status.word) == (state, text)
 

@@ -19,10 +19,16 @@ def test_a_skill_level_certificate_names_its_institution_as_issuer_and_the_page_
 ) -> None:  # type: ignore[no-untyped-def]
     person, id_number = registry.person("吕宏强")
     institution = Institution(
-        code="S000014000001", name="山西匠心技工学校", kind="S", filing_code="0000", province_code="14"
+        code="S000014000001",
+        name="山西匠心技工学校",
+        kind="S",
+        filing_code="0000",
+        province_code="14",
     )
     session.add(institution)
-    number = generate_number("skill_level", random.Random(3), level=4, year=2023, province_code="14")
+    number = generate_number(
+        "skill_level", random.Random(3), level=4, year=2023, province_code="14"
+    )
     add_certificate(
         session,
         person=person,

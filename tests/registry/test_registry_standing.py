@@ -110,5 +110,5 @@ def test_at_six_years_a_special_operation_card_is_due_for_renewal_not_a_review()
     renewal = _status(SPECIAL_OPERATION, issued, reviewed, date(2025, 12, 1))
     assert renewal.code == "review_due"
     assert renewal.label == f"待{SPECIAL_OPERATION.validity.renewal_kind_zh}"
-    assert "复审" != SPECIAL_OPERATION.validity.renewal_kind_zh
+    assert SPECIAL_OPERATION.validity.renewal_kind_zh != "复审"
     assert SPECIAL_OPERATION.validity.renewal_kind_zh in renewal.reason

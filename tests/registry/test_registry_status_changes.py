@@ -137,7 +137,8 @@ def test_a_scheduled_revocation_locks_nothing_before_its_day(
     assert earlier.json()["error"]["code"] == "status.order"
     session.expire_all()
     certificate = session.get(Certificate, card["id"])
-    assert certificate is not None and certificate.state == "active"
+    assert certificate is not None
+    assert certificate.state == "active"
     assert apply_due_standings(session, on - timedelta(days=1), TODAY) == 0
     assert apply_due_standings(session, on, TODAY) == 1
     session.commit()
@@ -171,7 +172,9 @@ def test_the_database_refuses_unknown_kinds_and_words_and_keeps_the_history_appe
     )
     for kind, word in (("cancelled", "注销"), ("suspended", "停止"), ("voided", "")):
         try:
-            session.execute(text(insert), {"id": card["id"], "kind": kind, "on": TODAY, "word": word})
+            session.execute(
+                text(insert), {"id": card["id"], "kind": kind, "on": TODAY, "word": word}
+            )
             session.commit()
             accepted = True
         except DBAPIError:
@@ -181,7 +184,9 @@ def test_the_database_refuses_unknown_kinds_and_words_and_keeps_the_history_appe
     with pytest.raises(DBAPIError, match="append-only"):
         session.execute(text("UPDATE certificate_events SET word = '吊销'"))
     session.rollback()
-    settled = session.scalar(select(Certificate.settled_through).where(Certificate.id == card["id"]))
+    settled = session.scalar(
+        select(Certificate.settled_through).where(Certificate.id == card["id"])
+    )
     assert settled is None  # the trigger of 0005 made the settlement stale
 
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 SQLite changes CHECK constraints by copying the table (batch mode), which drops the
 table's triggers and refuses to rename while another table's trigger names it: the
 triggers of 0001 (append-only history) and 0005 (settlement made stale) are dropped first
-and created again, the same on both databases.
+and created again as they were, with foreign keys off during the copy and checked after.
 """
 
 from collections.abc import Sequence
@@ -42,9 +42,7 @@ def downgrade() -> None:
 def _change(states: Sequence[str], kinds: Sequence[str], *, add_word: bool) -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
-        _drop_sqlite_triggers()
-        # The copies are dropped and renamed while other tables refer to them.
-        op.execute("PRAGMA defer_foreign_keys = ON")
+        _begin_sqlite_table_copy()
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_certificates_state"), type_="check")
         batch_op.create_check_constraint("state", _in("state", states))
@@ -60,7 +58,7 @@ def _change(states: Sequence[str], kinds: Sequence[str], *, add_word: bool) -> N
             batch_op.drop_constraint(batch_op.f("ck_certificate_events_word"), type_="check")
             batch_op.drop_column("word")
     if sqlite:
-        _create_sqlite_triggers()
+        _end_sqlite_table_copy()
 
 
 # The SQLite triggers of 0001 and 0005, as they create them.
@@ -84,11 +82,27 @@ _SQLITE_TRIGGERS = {
 }
 
 
-def _drop_sqlite_triggers() -> None:
+def _begin_sqlite_table_copy() -> None:
+    """SQLite's procedure for changing a table (lang_altertable, "other kinds of table
+    schema changes"): foreign keys off while the old tables are dropped and the copies
+    renamed (other tables refer to them), all in one transaction, checked at the end.
+
+    The pragma works only outside a transaction, and the driver opens one at the first
+    data statement: alembic runs each SQLite migration in its own transaction, so none is
+    open yet. The migration's connection is discarded afterwards (migrations/env.py)."""
+    connection = op.get_bind().connection.driver_connection
+    if connection is None or connection.in_transaction:
+        raise RuntimeError("0007 must start outside a transaction on SQLite")
+    op.execute("PRAGMA foreign_keys = OFF")
+    # A data statement opens the transaction: a failure from here on changes nothing.
+    op.execute("UPDATE certificates SET state = state WHERE 0 = 1")
     for name in _SQLITE_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def _create_sqlite_triggers() -> None:
+def _end_sqlite_table_copy() -> None:
     for name, body in _SQLITE_TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
+    broken = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"0007 would break foreign keys: {broken[:5]}")
