@@ -181,9 +181,3 @@ def status_from_settled(
         raise ValueError("only an active settlement answers, from its last event on")
     return _validity_status(rule, state_on(rule, settled.due_on, settled.valid_until, as_of))
 
-
-def valid_until_from_settled(rule: ValidityRule, settled: Settled, as_of: date) -> date | None:
-    """The validity in force on `as_of` (from `through` on), whatever the standing."""
-    if as_of < settled.through:
-        raise ValueError("a settlement answers from its last event on")
-    return state_on(rule, settled.due_on, settled.valid_until, as_of).valid_until
