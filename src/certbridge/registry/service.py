@@ -351,7 +351,7 @@ def _check_transition(
         event = max(setting, key=lambda e: e.effective_on)
         label = standing_label(standing, scheme.status_words, event.word)
         scheduled = event.effective_on > today
-        when = f"将于{event.effective_on}起{label}" if scheduled else f"当前为{label}"
+        when = f"将于{event.effective_on}起{label}" if scheduled else f"当前已{label}"
     raise InputError(
         "status.transition",
         f"证书{when}，不能{_change_name(scheme, kind, word)}",
