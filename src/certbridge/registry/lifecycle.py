@@ -180,4 +180,3 @@ def status_from_settled(
     if settled.standing != "active" or as_of < settled.through:
         raise ValueError("only an active settlement answers, from its last event on")
     return _validity_status(rule, state_on(rule, settled.due_on, settled.valid_until, as_of))
-

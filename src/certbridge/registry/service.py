@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from certbridge import clock
 from certbridge.catalog import (
@@ -201,7 +201,7 @@ def add_certificate(
     scheme = catalog.scheme(new.type.scheme)
     info = validate_number(scheme.code, new.number)
     _check_level(new, info.level)
-    _check_issue_date(scheme, new.issued_on, holder_birth_date(person, keys))
+    _check_issue_date(scheme, new.issued_on, _holder_birth_date(person, keys))
     if any(c.type_code == new.type.code for c in find_certificates(session, new.number, keys)):
         raise InputError("certificate.duplicate", "该证书编号已登记", field="number")
     certificate = Certificate(
@@ -239,7 +239,7 @@ def add_certificate(
     return certificate
 
 
-def holder_birth_date(person: Person, keys: Keys) -> date | None:
+def _holder_birth_date(person: Person, keys: Keys) -> date | None:
     """The birth date the holder's ID number carries (read from its sealed copy, in
     memory only), or None for a document that carries none."""
     try:
@@ -373,7 +373,8 @@ def apply_due_standings(session: Session, today: date, since: date) -> int:
         .distinct()
     )
     changed = 0
-    for certificate in session.scalars(select(Certificate).where(Certificate.id.in_(due))):
+    found = select(Certificate).where(Certificate.id.in_(due))
+    for certificate in session.scalars(found.options(selectinload(Certificate.events))):
         log = [Event(e.kind, e.effective_on) for e in certificate.events]
         state = standing_on(log, today)
         if certificate.state != state:
