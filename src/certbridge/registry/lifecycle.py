@@ -95,11 +95,20 @@ def standing_on(events: Sequence[Event], as_of: date) -> Standing:
     return standing_after([e for e in events if e.effective_on <= as_of])
 
 
+_STANDING_OF: dict[str, Standing] = {
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "cancelled": "cancelled",
+}
+_STATUS_OF: dict[str, StatusCode] = {
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "cancelled": "cancelled",
+}
+
+
 def _standing_code(event: Event | None) -> Standing:
-    if event is None:
-        return "active"
-    code: Standing = event.kind  # type: ignore[assignment]
-    return code
+    return "active" if event is None else _STANDING_OF[event.kind]
 
 
 def standing_label(kind: str, words: StatusWords | None, recorded: str = "") -> str:
@@ -130,9 +139,7 @@ def status_on(
     state = validity_on(rule, issued=issued, valid_until=valid_until, reviews=reviews, as_of=as_of)
     standing = _standing(so_far)
     if standing is not None:
-        code: StatusCode = "cancelled" if standing.kind == "cancelled" else "suspended"
-        if standing.kind == "revoked":
-            code = "revoked"
+        code = _STATUS_OF[standing.kind]
         label = standing_label(code, words, standing.word)
         reason = f"{standing.effective_on}起{label}" + (
             f"：{standing.reason}" if standing.reason else ""
