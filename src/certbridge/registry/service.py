@@ -306,7 +306,6 @@ def record_event(
     if problem is not None:
         raise InputError(*problem, field="effective_on")
     log = [Event(e.kind, e.effective_on, e.reason, e.word) for e in certificate.events]
-    _check_transition(scheme, log, kind, effective_on, word, today)
     if kind in STATE_AFTER:
         # Changes of standing take effect in the order they are recorded: one dated before
         # a pending change would be overtaken by it on its day (a reinstatement before a
@@ -318,6 +317,7 @@ def record_event(
                 f"生效日期不能早于上一次状态变更的生效日期（{latest}）",
                 field="effective_on",
             )
+    _check_transition(scheme, log, kind, effective_on, word, today)
     event = CertificateEvent(
         certificate=certificate,
         kind=kind,
