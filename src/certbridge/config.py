@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Serve GET /api/v1/certificates/{number} as plain ASGI (query.fastpath). Off only to
     # compare it with the FastAPI route, which gives the same answers more slowly.
     lookup_fast_path: bool = True
+    # How many days ahead a suspension, reinstatement, revocation or cancellation may be
+    # scheduled through the API or CLI (0: none); reviews and imports are never ahead.
+    scheduled_change_days: int = Field(default=30, ge=0, le=90)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:

@@ -142,6 +142,7 @@ def _certificate(number: str, type_name: str, scheme: str, until: date | None) -
         level=LevelView(number=4, name="四级/中级工"),
         category=None,
         issuer=IssuerView(
+            kind="authority",
             name="内蒙古自治区人力资源和社会保障厅",
             department=NamedCode(code="mohrss", name="人社"),
             province=NamedCode(code="15", name="内蒙古自治区"),

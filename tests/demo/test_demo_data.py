@@ -95,3 +95,38 @@ def test_every_written_certificate_carries_the_settlement_its_log_gives(
 ) -> None:  # type: ignore[no-untyped-def]
     write_demo(engine, people=400, seed=13, anchor=ANCHOR, keys=keys)
     assert_every_certificate_is_settled_truly(session)
+
+
+def test_no_certificate_is_dated_before_its_scheme_existed() -> None:
+    catalog = load_catalog()
+    people = _people(20260116, 2000)
+    skill = [c for p in people for c in p.certificates if c.type.scheme == "skill_level"]
+    assert skill
+    for person in people:
+        for cert in person.certificates:
+            since = catalog.scheme(cert.type.scheme).issue_rules.since_year
+            assert cert.issued_on.year >= since, (cert.number, cert.issued_on)
+            assert all(e.effective_on >= cert.issued_on for e in cert.events)
+    assert min(c.issued_on for c in skill).year == 2019
+
+
+def test_demo_reasons_use_the_scheme_s_own_verb_and_record_it() -> None:
+    catalog = load_catalog()
+    seen = set()
+    for person in _people(5, 3000):
+        for cert in person.certificates:
+            words = catalog.scheme(cert.type.scheme).status_words
+            for event in cert.events:
+                if event.kind == "reviewed":
+                    continue
+                allowed = {
+                    "suspended": {words.suspended},
+                    "revoked": set(words.revoked),
+                    "cancelled": {words.cancelled},
+                }[event.kind]
+                assert event.word in allowed, (cert.type.scheme, event)
+                assert event.word in event.reason
+                assert event.kind == "cancelled" or "注销" not in event.reason
+                seen.add((cert.type.scheme, event.kind, event.word))
+    assert ("special_operation", "suspended", "暂扣") in seen
+    assert {kind for _, kind, _ in seen} == {"suspended", "revoked", "cancelled"}

@@ -97,7 +97,7 @@ def test_a_registry_query_counts_only_valid_certificates(client: TestClient, wor
     body = response.json()
     revoked = next(c for c in body["certificates"] if c["type"]["name"] == "熔化焊接与热切割作业")
     assert revoked["counts"] is False
-    assert "注销" in revoked["reason"]
+    assert "撤销" in revoked["reason"]
     assert body["exemptions"] == []  # the revoked 熔化焊 would have waived 建筑焊工 training
     assert {d["occupation"] for d in body["deemed_levels"]} == {"6-31-01-03"}
     assert worker["id_number"] not in response.text

@@ -85,7 +85,6 @@ def test_a_special_operation_certificate_is_review_due_in_the_window_and_still_c
         valid_until=date(2026, 1, 1),
         events=[],
         as_of=as_of,
-        review_label="复审",
     )
     assert status.code == "review_due"
     assert status.label == "待复审"
@@ -146,17 +145,15 @@ def test_a_settlement_answers_as_the_event_log_on_every_date_from_its_last_event
     valid_until = issued + timedelta(days=365 * printed_years) if printed_years else None
     settled = settle(scheme.validity, issued=issued, valid_until=valid_until, events=events)
     as_of = settled.through + timedelta(days=later)
-    label = scheme.validity.review_kind_zh
     expected = status_on(
         scheme.validity,
         issued=issued,
         valid_until=valid_until,
         events=events,
         as_of=as_of,
-        review_label=label,
     )
     if settled.standing == "active":
-        from_settled = status_from_settled(scheme.validity, settled, as_of, review_label=label)
+        from_settled = status_from_settled(scheme.validity, settled, as_of)
         assert from_settled == expected
     else:
         assert expected.code == settled.standing

@@ -145,7 +145,15 @@ def test_a_change_of_standing_dated_before_a_pending_one_is_refused(
     )
 
     def change(kind: str, on: date) -> None:
-        record_event(session, certificate, kind=kind, effective_on=on, actor="t", reason="r")
+        record_event(
+            session,
+            certificate,
+            kind=kind,
+            effective_on=on,
+            actor="t",
+            reason="r",
+            today=date(2027, 12, 31),
+        )
 
     change("suspended", date(2027, 3, 1))
     with pytest.raises(InputError) as refused:
@@ -169,3 +177,37 @@ def test_the_status_history_is_append_only_in_the_database(registry, session: Se
             session.execute(text(statement), {"id": event_id})
         session.rollback()
     assert session.get(CertificateEvent, event_id).reason == ""
+
+
+@pytest.mark.parametrize(
+    ("type_name", "issued", "code"),
+    [
+        ("电工", date(1, 1, 1), "date.before_scheme"),
+        ("电工（职业资格）", date(1900, 1, 1), "date.before_scheme"),
+        ("电工", date(2018, 12, 31), "date.before_scheme"),  # 职业技能等级证书 from 2019
+        ("电工（职业资格）", date(2000, 5, 5), "date.before_birth"),
+        ("电工（职业资格）", date(2016, 5, 5), "date.under_age"),  # 15, under 劳动法's 16
+        ("低压电工作业", date(2018, 5, 5), "date.under_age"),  # 17, 特种作业 needs 18
+    ],
+)
+def test_the_registry_refuses_an_issue_date_that_cannot_be_true(
+    registry, session: Session, type_name: str, issued: date, code: str
+) -> None:  # type: ignore[no-untyped-def]
+    person, id_number = registry.person(birth=date(2000, 5, 6))
+    level = None if type_name == "低压电工作业" else 4
+    with pytest.raises(InputError) as refused:
+        registry.certificate(person, id_number, type_name, level=level, issued=issued)
+    assert refused.value.code == code
+    assert refused.value.field == "issued_on"
+
+
+def test_the_registry_refuses_a_level_outside_one_to_five(registry, session: Session) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    from certbridge.catalog import generate_number
+
+    person, id_number = registry.person()
+    level_one = generate_number("skill_level", random.Random(1), level=1, year=2024)
+    with pytest.raises(InputError) as refused:
+        registry.certificate(person, id_number, "电工", level=-1, number=level_one)
+    assert refused.value.code == "certificate.level_range"

@@ -12,12 +12,15 @@ from certbridge.catalog.loader import (
     normalize_type_text,
 )
 from certbridge.catalog.model import (
+    STANDING_WORDS,
     CertificateType,
     Department,
+    IssueRules,
     Level,
     Occupation,
     Province,
     Scheme,
+    StatusWords,
     ValidityRule,
 )
 from certbridge.catalog.numbers import (
@@ -36,15 +39,18 @@ from certbridge.catalog.validity import (
 )
 
 __all__ = [
+    "STANDING_WORDS",
     "Catalog",
     "CatalogDataError",
     "CertificateType",
     "Department",
+    "IssueRules",
     "Level",
     "NumberInfo",
     "Occupation",
     "Province",
     "Scheme",
+    "StatusWords",
     "ValidityRule",
     "ValidityState",
     "add_years",

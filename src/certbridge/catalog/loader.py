@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -16,17 +17,21 @@ from typing import Any
 from certbridge.catalog.levels import level_keys, normalize_level_text
 from certbridge.catalog.model import (
     NUMBER_FORMATS,
+    STANDING_WORDS,
     CertificateType,
     Department,
+    IssueRules,
     Level,
     Occupation,
     Province,
     Scheme,
+    StatusWords,
     ValidityRule,
 )
 from certbridge.errors import InputError
 
 _NAME_SUFFIXES = ("操作资格证书", "操作证", "证书", "证")
+_SIGNED_NUMBER = re.compile(r"\s*[-+\u2212]\s*\d")
 _VALIDITY_INT_KEYS = (
     "validity_years",
     "review_interval_years",
@@ -137,6 +142,13 @@ class Catalog:
         return tuple(self.types[c] for c in list(codes)[:limit])
 
     def resolve_level(self, text: str | int) -> Level:
+        if _SIGNED_NUMBER.match(unicodedata.normalize("NFKC", str(text))):
+            # "-1" would otherwise lose its sign with the separators and read as 一级.
+            raise InputError(
+                "certificate.level_range",
+                f"等级“{text}”不存在：职业技能等级为1（一级/高级技师）至5（五级/初级工）",
+                field="level",
+            )
         number = self._level_index.get(normalize_level_text(str(text)))
         if number is None:
             labels = "、".join(level.label for level in self.levels.values())
@@ -213,6 +225,10 @@ class _Entry:
             raise self.fail(f"'{key}' must be a table")
         return value
 
+    def part(self, key: str) -> _Entry:
+        """A sub-table, as an entry named after this one."""
+        return _Entry(self.file, f"{self.label}.{key}", self.table(key))
+
 
 def _read(directory: Traversable, name: str) -> dict[str, Any]:
     try:
@@ -276,24 +292,66 @@ def _scheme(e: _Entry, departments: Mapping[str, Department]) -> Scheme:
     number_format = e.text("number_format")
     if number_format not in NUMBER_FORMATS:
         raise e.fail(f"unknown number_format {number_format!r}")
+    issued_by = e.text("issued_by", "authority")
+    if issued_by not in ("authority", "institution"):
+        raise e.fail('\'issued_by\' must be "authority" or "institution"')
     return Scheme(
         code=e.text("code"),
         name_zh=e.text("name_zh"),
         department=_ref(e, e.text("department"), departments, "department"),
         number_format=number_format,
-        validity=_validity(_Entry(e.file, f"{e.label}.validity", e.table("validity"))),
+        validity=_validity(e.part("validity")),
         number_embeds_id_number=e.flag("number_embeds_id_number"),
         unconfirmed=e.flag("unconfirmed"),
         source=e.text("source"),
+        status_words=_status_words(e.part("status_words")),
+        issue_rules=_issue_rules(e.part("issue_rules")),
+        issued_by=issued_by,
     )
 
 
 def _validity(e: _Entry) -> ValidityRule:
-    unknown = set(e.data) - {*_VALIDITY_INT_KEYS, "review_kind_zh"}
+    unknown = set(e.data) - {*_VALIDITY_INT_KEYS, "review_kind_zh", "renewal_kind_zh"}
     if unknown:
         raise e.fail(f"unknown keys {sorted(unknown)}")
     ints = {key: e.opt_int(key) for key in _VALIDITY_INT_KEYS}
-    return ValidityRule(**ints, review_kind_zh=e.opt_str("review_kind_zh"))
+    return ValidityRule(
+        **ints,
+        review_kind_zh=e.opt_str("review_kind_zh"),
+        renewal_kind_zh=e.opt_str("renewal_kind_zh"),
+    )
+
+
+def _status_words(e: _Entry) -> StatusWords:
+    """A scheme's words for suspension, revocation and cancellation, each one of the
+    regulations' words for that change (STANDING_WORDS): never 注销 for a penalty."""
+    words = StatusWords(
+        suspended=e.text("suspended"),
+        revoked=e.strs("revoked"),
+        cancelled=e.text("cancelled"),
+        source=e.text("source"),
+        unconfirmed=e.flag("unconfirmed"),
+    )
+    chosen = {"suspended": (words.suspended,), "revoked": words.revoked}
+    for kind, texts in (*chosen.items(), ("cancelled", (words.cancelled,))):
+        if not texts or any(text not in STANDING_WORDS[kind] for text in texts):
+            raise e.fail(f"'{kind}' must be among {list(STANDING_WORDS[kind])}")
+    return words
+
+
+def _issue_rules(e: _Entry) -> IssueRules:
+    since, age = e.opt_int("since_year"), e.opt_int("minimum_age")
+    if since is None or not 1900 <= since <= 2100:
+        raise e.fail("'since_year' must be a year from 1900 on")
+    if age is None or not 0 <= age <= 30:
+        raise e.fail("'minimum_age' must be an age in years (0-30)")
+    return IssueRules(
+        since_year=since,
+        since_source=e.text("since_source"),
+        minimum_age=age,
+        minimum_age_source=e.text("minimum_age_source"),
+        unconfirmed=e.flag("unconfirmed"),
+    )
 
 
 def _load_occupations(directory: Traversable) -> dict[str, Occupation]:

@@ -111,8 +111,10 @@ def _settle_reviews(
 def state_on(
     rule: ValidityRule, due: date | None, until: date | None, as_of: date
 ) -> ValidityState:
-    """The state on `as_of` of a certificate whose reviews settled `due` and `until`."""
-    kind = rule.review_kind_zh or "复审"
+    """The state on `as_of` of a certificate whose reviews settled `due` and `until`.
+    The reason names the review due by its scheme's word (复审, 延期复核, or at the end of
+    a 特种作业 card's validity 延期复审, the renewal (换证))."""
+    kind = rule.review_word(due, until) if due is not None else (rule.review_kind_zh or "复审")
     if due is not None and as_of > due:
         reason = f"逾期未{kind}（应于{due.isoformat()}前{kind}），证书已失效"
         return ValidityState("expired", due, due, reason)

@@ -17,6 +17,7 @@ from certbridge.errors import InputError
 from certbridge.exchange import cli as exchange_cli
 from certbridge.query import cli as query_cli
 from certbridge.recognition import cli as recognition_cli
+from certbridge.registry import cli as registry_cli
 from certbridge.registry.hooks import on_state_change
 from certbridge.runtime import fail
 
@@ -50,7 +51,7 @@ app.command("export")(exchange_cli.export)
 app.add_typer(credentials_cli.app, name="credential", help="数字证书（可验证凭证）")
 app.add_typer(credentials_cli.keys_app, name="keys", help="发证方密钥（did:web）")
 app.add_typer(
-    credentials_cli.certificate_app, name="certificate", help="证书状态变更：暂扣、恢复、撤销、注销"
+    registry_cli.certificate_app, name="certificate", help="证书状态：暂扣、恢复、撤销、注销"
 )
 # Status changes made from the command line flip credential status bits too.
 on_state_change(credentials_service.sync_status_bits)

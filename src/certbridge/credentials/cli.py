@@ -1,5 +1,5 @@
-"""Commands: `credential issue|verify|bundle|pdf|sync-status`, plus `keys` and `certificate`
-(top level)."""
+"""Commands: `credential issue|verify|bundle|pdf|sync-status`, plus `keys` (top level).
+Status changes (`certificate …`) are the registry's (registry/cli.py)."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ from certbridge.credentials.settings import get_credential_settings, trust_roots
 from certbridge.credentials.trustlist import dev_root_public
 from certbridge.credentials.verify import Verdict, load_json
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
+from certbridge.registry import cli as registry_cli
 from certbridge.registry.models import Certificate
 from certbridge.registry.service import certificate_for_change, check_number_shape
 from certbridge.runtime import cli_session, err_console, fail, keys_from
 
 app = typer.Typer(no_args_is_help=True, help="数字证书：签发、核验、离线包、打印版")
 keys_app = typer.Typer(no_args_is_help=True, help="发证方密钥（did:web）")
-certificate_app = typer.Typer(no_args_is_help=True, help="证书状态：注销、暂停、恢复")
+# Status changes are the registry's commands (registry/cli.py), still importable from here.
+certificate_app = registry_cli.certificate_app
 console = Console()
 
 TypeOption = Annotated[str | None, typer.Option("--type", help="证书类型（一个编号下有多个时）")]
@@ -312,39 +314,3 @@ def list_keys(issuer: Annotated[str, typer.Argument(help="发证方")]) -> None:
         for key in service.issuer_keys(session, issuer):
             state = "泄露" if key.compromised_from else ("已轮换" if key.retired_at else "使用中")
             console.print(f"{key.public_key_multibase}  {state}  创建于 {key.created_at:%Y-%m-%d}")
-
-
-def _status_command(kind: str, done: str) -> Any:
-    def command(
-        number: Annotated[str, typer.Argument(help="证书编号")],
-        reason: Annotated[str, typer.Option("--reason", help="原因（记入状态历史）")],
-        type_text: TypeOption = None,
-        effective_on: Annotated[
-            datetime | None, typer.Option("--effective-on", formats=["%Y-%m-%d"], help="生效日期")
-        ] = None,
-    ) -> None:
-        def run() -> str:
-            with cli_session() as session:
-                certificate = _certificate(session, number, type_text)
-                service.change_status(
-                    session,
-                    certificate,
-                    kind=kind,
-                    reason=reason,
-                    actor="cli",
-                    effective_on=effective_on.date() if effective_on else clock.today(),
-                    source="cli",
-                )
-                session.commit()
-                return certificate.number_display
-
-        console.print(f"证书 {_guarded(run)} {done}，状态列表已更新")
-
-    return command
-
-
-certificate_app.command("revoke", help="注销证书（不可恢复）")(_status_command("revoked", "已注销"))
-certificate_app.command("suspend", help="暂停证书")(_status_command("suspended", "已暂停"))
-certificate_app.command("reinstate", help="恢复被暂停的证书")(
-    _status_command("reinstated", "已恢复")
-)

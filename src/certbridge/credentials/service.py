@@ -57,7 +57,7 @@ from certbridge.registry.models import (
     IssuingAuthority,
     VerificationToken,
 )
-from certbridge.registry.service import STATE_AFTER, Keys, record_event
+from certbridge.registry.service import STATE_AFTER, Keys, apply_due_standings, record_event
 
 # Random indexes stay cheap to draw while a list is at most this full; then a new list opens.
 LIST_FILL_LIMIT = statuslist.MIN_ENTRIES // 2
@@ -478,6 +478,8 @@ def sync_due_status_bits(session: Session, today: date, since: date | None = Non
     work: it commits after each status list, so a list is locked only briefly.
     Idempotent; returns how many certificates' bits changed."""
     since = since or today - timedelta(days=SYNC_LOOK_BACK_DAYS)
+    apply_due_standings(session, today, since)  # the registry's state column first
+    session.commit()
     entries = session.scalars(
         select(StatusEntry)
         .where(
@@ -512,7 +514,8 @@ def _publish(session: Session, entries: list[StatusEntry], today: date) -> int:
     ).items():
         bits = bytearray(row.bits)
         for index, code in wanted.items():
-            on = code == ("revoked" if purpose == "revocation" else "suspended")
+            # A cancelled certificate (注销) no longer counts, like a revoked one.
+            on = code in (("revoked", "cancelled") if purpose == "revocation" else ("suspended",))
             if statuslist.bit(bits, index) != on:
                 statuslist.set_bit(bits, index, on)
                 changed.add(index)
@@ -776,9 +779,9 @@ def _registry_status(
         scheme.validity,
         issued=certificate.issued_on,
         valid_until=certificate.valid_until,
-        events=[Event(e.kind, e.effective_on, e.reason) for e in history],
+        events=[Event(e.kind, e.effective_on, e.reason, e.word) for e in history],
         as_of=today,
-        review_label=scheme.validity.review_kind_zh,
+        words=scheme.status_words,
     )
 
 

@@ -104,7 +104,8 @@ SHOWS = {
     "skill_level": "职业技能等级证书",
     "expired": "含已失效证书",
     "revoked": "含已撤销（吊销）证书",
-    "suspended": "含暂扣证书",
+    "suspended": "含暂扣（暂停）证书",
+    "cancelled": "含已注销证书",
     "review_due": "含待复审证书",
 }
 

@@ -4,22 +4,36 @@ Holders follow a few career profiles (an electrician with 应急, 住建 and 人
 certificates; a welder; a construction worker; an equipment operator; a skilled worker
 with a legacy 职业资格 certificate). Dates spread over twelve years before the anchor
 date, so some certificates have expired, some are due for review, a few are suspended
-or revoked.
+(暂扣), revoked (撤销/吊销) or cancelled (注销), each in its scheme's words. No certificate
+is dated before its scheme existed (catalog data).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from certbridge.catalog import Catalog, CertificateType, default_valid_until, generate_number
+from certbridge.catalog import (
+    Catalog,
+    CertificateType,
+    Scheme,
+    default_valid_until,
+    generate_number,
+)
 from certbridge.demo.names import random_name
 from certbridge.identity import county_codes, make_id_number
 
-SUSPEND_REASONS = ("违章作业，责令暂停使用证书", "复审材料存疑，暂停待核查")
-REVOKE_REASONS = ("以欺骗手段取得证书，依法撤销", "发生生产安全事故负主要责任，依法注销")
+# Reasons with the verb the regulations use, each with the word recorded on the event: a
+# suspension in the scheme's word ({word}: 暂扣, or 暂停 for 人社), a revocation (撤销 for a
+# fault, 吊销 as a penalty where the scheme has it), a cancellation (注销, never a penalty).
+SUSPEND_REASONS = ("违章作业，依法{word}证书", "复审材料存疑，{word}证书待核查")
+REVOKE_REASONS = {
+    "撤销": (("以欺骗手段取得证书，依法撤销", "撤销"), ("考核中弄虚作假，依法撤销证书", "撤销")),
+    "吊销": (("以欺骗手段取得证书，依法撤销", "撤销"), ("违章作业造成事故，依法吊销证书", "吊销")),
+}
+CANCEL_REASONS = (("持证人本人申请注销", "注销"), ("持证人死亡，依法注销", "注销"))
 INSTITUTION_WORDS = ("鸿运", "华信", "金桥", "蓝天", "恒通", "启航", "匠心", "卓越", "联创", "方圆")
 INSTITUTION_KINDS = (
     "职业技能培训学校",
@@ -48,6 +62,7 @@ class PlannedEvent:
     kind: str
     effective_on: date
     reason: str = ""
+    word: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,16 +222,18 @@ class _CertificatePlanner:
         return earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
 
     def _certificate(
-        self, type_name: str, level: int | None, id_number: str, province: str, issued: date
+        self, type_name: str, level: int | None, id_number: str, province: str, drawn: date
     ) -> PlannedCertificate:
         cert_type = self.catalog.resolve_type(type_name)
         scheme = self.catalog.scheme(cert_type.scheme)
+        issued = self._within_scheme(scheme, drawn)
         chosen_level = level if cert_type.requires_level else None
         institution = (
             self._institution_for(cert_type, province) if scheme.code == "skill_level" else None
         )
         number = self._number(cert_type, chosen_level, id_number, province, issued, institution)
         valid_until = default_valid_until(scheme.validity, issued)
+        events = self._events(scheme, drawn)
         return PlannedCertificate(
             number=number,
             type=cert_type,
@@ -226,8 +243,18 @@ class _CertificatePlanner:
             department=scheme.department,
             province_code=province,
             institution=institution,
-            events=self._events(scheme.code, issued),
+            events=tuple(replace(e, effective_on=max(e.effective_on, issued)) for e in events),
         )
+
+    def _within_scheme(self, scheme: Scheme, drawn: date) -> date:
+        """No certificate before its scheme existed (catalog: 职业技能等级证书 from 2019). A
+        date drawn earlier moves into the scheme's years without another draw, so that the
+        rest of the seeded demo stays as it was."""
+        start = date(scheme.issue_rules.since_year, 1, 1)
+        if drawn >= start:
+            return drawn
+        span = (self.anchor - start).days
+        return start + timedelta(days=(start - drawn).days % max(span, 1))
 
     def _institution_for(self, cert_type: CertificateType, province: str) -> int:
         matching = [
@@ -284,21 +311,23 @@ class _CertificatePlanner:
             serial=f"{serial % 1_000_000:06d}",
         )
 
-    def _events(self, scheme: str, issued: date) -> tuple[PlannedEvent, ...]:
-        events = list(self._reviews(scheme, issued))
+    def _events(self, scheme: Scheme, issued: date) -> tuple[PlannedEvent, ...]:
+        events = list(self._reviews(scheme.code, issued))
+        words = scheme.status_words
         roll = self.rng.random()
         if roll < 0.015:
             when = issued + timedelta(
                 days=self.rng.randint(30, max(31, (self.anchor - issued).days))
             )
-            events.append(
-                PlannedEvent("revoked", min(when, self.anchor), self.rng.choice(REVOKE_REASONS))
-            )
+            # A third of the closed records are cancelled (注销), the rest revoked.
+            kind = "cancelled" if roll < 0.005 else "revoked"
+            choices = CANCEL_REASONS if kind == "cancelled" else REVOKE_REASONS[words.revoked[-1]]
+            reason, word = self.rng.choice(choices)
+            events.append(PlannedEvent(kind, min(when, self.anchor), reason, word))
         elif roll < 0.035:
             when = self.anchor - timedelta(days=self.rng.randint(1, 200))
-            events.append(
-                PlannedEvent("suspended", max(when, issued), self.rng.choice(SUSPEND_REASONS))
-            )
+            reason = self.rng.choice(SUSPEND_REASONS).format(word=words.suspended)
+            events.append(PlannedEvent("suspended", max(when, issued), reason, words.suspended))
         return tuple(sorted(events, key=lambda e: e.effective_on))
 
     def _reviews(self, scheme: str, issued: date) -> Iterator[PlannedEvent]:

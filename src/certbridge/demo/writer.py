@@ -15,13 +15,14 @@ from sqlalchemy.engine import Connection, Engine
 from certbridge.catalog import Catalog, load_catalog
 from certbridge.demo.plan import (
     PlannedCertificate,
+    PlannedEvent,
     PlannedInstitution,
     PlannedPerson,
     plan_demo,
 )
 from certbridge.errors import InputError
 from certbridge.identity import mask_id_number, parse_id_number
-from certbridge.registry.lifecycle import Event, status_on
+from certbridge.registry.lifecycle import Event, standing_after, status_on
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -171,7 +172,8 @@ def _insert_people(
     for certificate_id, (_, cert) in zip(certificate_ids, planned, strict=True):
         events.append(_event_row(certificate_id, "issued", cert.issued_on, ""))
         events.extend(
-            _event_row(certificate_id, e.kind, e.effective_on, e.reason) for e in cert.events
+            _event_row(certificate_id, e.kind, e.effective_on, e.reason, e.word)
+            for e in cert.events
         )
     connection.execute(insert(CertificateEvent), events)
     settle_written(
@@ -226,7 +228,9 @@ def _certificate_row(
     }
 
 
-def _event_row(certificate_id: int, kind: str, effective_on: date, reason: str) -> dict[str, Any]:
+def _event_row(
+    certificate_id: int, kind: str, effective_on: date, reason: str, word: str = ""
+) -> dict[str, Any]:
     return {
         "certificate_id": certificate_id,
         "kind": kind,
@@ -234,20 +238,26 @@ def _event_row(certificate_id: int, kind: str, effective_on: date, reason: str) 
         "actor": ACTOR,
         "reason": reason,
         "source": ACTOR,
+        "word": word,
     }
 
 
-def _state_after(events: Iterable[Any]) -> str:
-    state = "active"
-    for event in events:
-        state = {"revoked": "revoked", "suspended": "suspended"}.get(event.kind, state)
-    return state
+def _state_after(events: Iterable[PlannedEvent]) -> str:
+    return standing_after([Event(e.kind, e.effective_on) for e in events])
 
 
 class SamplePicker:
     """Chooses a few holders that together show every scheme and status."""
 
-    WANTED = ("three_schemes", "review_due", "expired", "revoked", "suspended", "skill_level")
+    WANTED = (
+        "three_schemes",
+        "review_due",
+        "expired",
+        "revoked",
+        "suspended",
+        "skill_level",
+        "cancelled",
+    )
 
     def __init__(self, catalog: Catalog, anchor: date) -> None:
         self.catalog = catalog
@@ -273,8 +283,9 @@ class SamplePicker:
                 scheme.validity,
                 issued=cert.issued_on,
                 valid_until=cert.valid_until,
-                events=[Event(e.kind, e.effective_on, e.reason) for e in cert.events],
+                events=[Event(e.kind, e.effective_on, e.reason, e.word) for e in cert.events],
                 as_of=self.anchor,
+                words=scheme.status_words,
             )
             features.append(status.code)
             if cert.type.scheme == "skill_level":

@@ -40,6 +40,9 @@ STATE_EVENTS = {
     ("active", "revoked"): "revoked",
     ("suspended", "revoked"): "revoked",
     ("suspended", "active"): "reinstated",
+    ("active", "cancelled"): "cancelled",
+    ("suspended", "cancelled"): "cancelled",
+    ("revoked", "cancelled"): "cancelled",
 }
 
 
@@ -74,6 +77,7 @@ class ChunkWork:
     new_people: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_certificates: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     updates: list[tuple[int, Existing, CertificateRow]] = field(default_factory=list)
+    words: dict[int, str] = field(default_factory=dict)  # row number → its status word
 
 
 class Reconciler:
@@ -176,6 +180,7 @@ class Reconciler:
             work.new_people[person_key] = self._person_values(row)
         if same is None:
             work.outcomes[number] = "accepted"
+            work.words[number] = row.state_word
             work.new_certificates.append((number, person_key, self._certificate_values(
                 row, number_key, issuer_id)))  # fmt: skip
             return
@@ -301,6 +306,7 @@ class Reconciler:
     def _new_certificate_events(
         self, work: ChunkWork, certificate_ids: list[int]
     ) -> list[dict[str, Any]]:
+        words = work.words
         events = []
         for (number, _, values), certificate_id in zip(
             work.new_certificates, certificate_ids, strict=True
@@ -311,11 +317,12 @@ class Reconciler:
                 kind = STATE_EVENTS[("active", values["state"])]
                 reason = f"导入时状态为{STATE_LABELS[values['state']]}"
                 on = max(values["issued_on"], self.today)
-                events.append(self._event(certificate_id, kind, on, reason, source))
+                word = words.get(number, "")
+                events.append(self._event(certificate_id, kind, on, reason, source, word))
         return events
 
     def _event(
-        self, certificate_id: int, kind: str, on: date, reason: str, source: str
+        self, certificate_id: int, kind: str, on: date, reason: str, source: str, word: str = ""
     ) -> dict[str, Any]:
         return {
             "certificate_id": certificate_id,
@@ -324,6 +331,7 @@ class Reconciler:
             "actor": self.actor,
             "reason": reason,
             "source": source,
+            "word": word,
         }
 
     def _apply_updates(self, session: Session, work: ChunkWork) -> list[dict[str, Any]]:
@@ -361,7 +369,7 @@ class Reconciler:
                 kind = STATE_EVENTS[(existing.state, row.state)]
                 on = max(row.issued_on, self.today)
                 reason = f"导入时状态为{STATE_LABELS[row.state]}"
-                events.append(self._event(existing.id, kind, on, reason, source))
+                events.append(self._event(existing.id, kind, on, reason, source, row.state_word))
         if versions:
             session.execute(insert(CertificateVersion), versions)
         return events

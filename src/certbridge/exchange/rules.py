@@ -10,14 +10,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from certbridge.catalog import CertificateType, Scheme, add_years, load_catalog, validate_number
+from certbridge.catalog import (
+    STANDING_WORDS,
+    CertificateType,
+    Scheme,
+    add_years,
+    load_catalog,
+    validate_number,
+)
 from certbridge.catalog.loader import normalize_type_text
+from certbridge.catalog.plausibility import issue_date_problems
 from certbridge.errors import InputError
 from certbridge.exchange.dates import parse_date
 from certbridge.exchange.profile import Profile
 from certbridge.identity import IdNumber, parse_id_number, validate_name
 
-STATE_LABELS = {"active": "有效", "suspended": "暂停", "revoked": "注销"}
+# Generic labels of the states; a file's own word (暂扣, 吊销 …) is kept with the event.
+STATE_LABELS = {"active": "有效", "suspended": "暂扣", "revoked": "撤销", "cancelled": "注销"}
+# The regulations' words mean the same in every profile, whatever its own codes say (an
+# older profile reads 注销 as a revocation): 注销 is a cancellation, never a penalty.
+STANDING_BY_WORD = {word: kind for kind, words in STANDING_WORDS.items() for word in words}
 NO_EXPIRY_TEXTS = frozenset({"长期", "长期有效", "永久", "无", "--", "-", "/"})
 _DEPARTMENT_WORDS = (
     ("mohrss", ("人力资源", "人社", "社会保障", "劳动")),
@@ -64,6 +76,7 @@ class CertificateRow:
     state: str
     department: str
     province_code: str
+    state_word: str = ""  # the file's word for a standing other than active (暂扣, 吊销 …)
 
     def data(self) -> dict[str, Any]:
         """The values reconciliation compares (JSON-ready)."""
@@ -84,6 +97,7 @@ class StatusRow:
     action: str
     effective_on: date
     reason: str
+    word: str = ""  # the file's word for the change (暂扣, 吊销, 撤销, 注销 …)
 
 
 def text_of(value: object) -> str:
@@ -167,8 +181,8 @@ def validate_certificate_row(
     level = _level(c, cert_type)
     department, province = _issuer(c, issuer, cert_type)
     number = _number(c, cert_type, level, id_number, province)
-    issued_on, valid_until = _dates(c, cert_type, today)
-    state = _state(c)
+    issued_on, valid_until = _dates(c, cert_type, today, id_number)
+    state, state_word = _state(c)
     if (
         c.errors
         or name is None
@@ -192,6 +206,7 @@ def validate_certificate_row(
         state=state,
         department=department,
         province_code=province,
+        state_word=state_word,
     )
 
 
@@ -369,7 +384,7 @@ def _date(c: _Collector, field: str, required: bool) -> date | None:
 
 
 def _dates(
-    c: _Collector, cert_type: CertificateType | None, today: date
+    c: _Collector, cert_type: CertificateType | None, today: date, id_number: IdNumber | None
 ) -> tuple[date | None, date | None]:
     issued = _date(c, "issued_on", required=True)
     no_expiry = c.text("valid_until") in NO_EXPIRY_TEXTS
@@ -379,6 +394,10 @@ def _dates(
     if issued is None or cert_type is None:
         return issued, until
     scheme = load_catalog().scheme(cert_type.scheme)
+    birth = id_number.birth_date if id_number else None
+    for code, message in issue_date_problems(scheme, issued, today=today, birth=birth):
+        if code != "date.future":  # named above, also when the type is unknown
+            c.add("issued_on", code, message)
     problem = validity_problem(scheme, issued, until)
     if problem:
         c.add("valid_until", problem[0], problem[1])
@@ -411,13 +430,18 @@ def validity_problem(scheme: Scheme, issued: date, until: date | None) -> tuple[
     )
 
 
-def _state(c: _Collector) -> str | None:
+def _state(c: _Collector) -> tuple[str | None, str]:
+    """The row's state and the word it was given in, when that is one of the
+    regulations' words (kept with the event: 吊销 stays 吊销)."""
     text = c.text("status")
+    word = normalize_type_text(text)
+    if word in STANDING_BY_WORD:
+        return STANDING_BY_WORD[word], word
     state = c.profile.code_for(text)
     if state is None:
-        known = "、".join(k for k in c.profile.codes if k) or "有效"
+        known = "、".join(dict.fromkeys([*(k for k in c.profile.codes if k), *STANDING_BY_WORD]))
         c.add("status", "row.status", f"状态“{text}”无法识别，可填写：{known}（空白视为有效）")
-    return state
+    return state, ""
 
 
 def validate_status_row(
@@ -435,13 +459,17 @@ def validate_status_row(
         except InputError as exc:
             c.add_error("type", exc)
     action_text = c.required("action")
-    action = profile.code_for(action_text) if action_text is not None else None
+    word = normalize_type_text(action_text or "")
+    action = STANDING_BY_WORD.get(word) or (
+        profile.code_for(action_text) if action_text is not None else None
+    )
     if action_text is not None and action is None:
-        known = "、".join(profile.codes)
+        known = "、".join(dict.fromkeys([*profile.codes, *STANDING_BY_WORD]))
         c.add("action", "row.action", f"处理类型“{action_text}”无法识别，可填写：{known}")
     effective_on = _date(c, "effective_on", required=True)
     if effective_on and effective_on > today:
         c.add("effective_on", "date.future", f"生效日期{effective_on}晚于今天")
     if c.errors or number is None or name is None or action is None or effective_on is None:
         return c.errors
-    return StatusRow(number, cert_type, name, action, effective_on, c.text("reason"))
+    word = word if word in STANDING_BY_WORD else ""
+    return StatusRow(number, cert_type, name, action, effective_on, c.text("reason"), word)

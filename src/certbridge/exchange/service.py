@@ -280,6 +280,7 @@ def _apply_status(
             actor=request.actor,
             reason=row.reason,
             source=source,
+            word=row.word,
         )
     except InputError as exc:
         return RowError(exc.code, exc.message, None, None)

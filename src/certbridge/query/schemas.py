@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,9 +28,16 @@ class LevelView(BaseModel):
 class IssuerView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    kind: Literal["authority", "institution"] = Field(
+        description="authority: the department's 发证机关; institution: the evaluation "
+        "institution (评价机构) that issues a 职业技能等级证书"
+    )
     name: str
-    department: NamedCode
+    department: NamedCode = Field(description="the department responsible (or supervising)")
     province: NamedCode
+    supervised_by: str | None = Field(
+        default=None, description="for an institution: the authority supervising it (人社厅)"
+    )
 
 
 class InstitutionRef(BaseModel):
@@ -41,8 +49,13 @@ class InstitutionRef(BaseModel):
 
 
 class StatusView(BaseModel):
-    code: str = Field(description="valid, review_due, expired, suspended, revoked or not_issued")
-    label: str
+    code: str = Field(
+        description="valid, review_due, expired, suspended, revoked, cancelled or not_issued"
+    )
+    label: str = Field(
+        description="the scheme's word: 有效, 待复审 (待延期复核 …), 已失效, 暂扣 (or 暂停), "
+        "撤销 or 吊销 (the word recorded), 注销, 尚未发证"
+    )
     reason: str
     due_date: date | None = None
     counts: bool = Field(description="whether the certificate is in force on as_of")

@@ -145,6 +145,7 @@ _RECORD_QUERY = (
             CertificateEvent.kind,
             CertificateEvent.effective_on,
             CertificateEvent.reason,
+            CertificateEvent.word,
         )
     )
     .outerjoin(CertificateEvent, CertificateEvent.certificate_id == Certificate.id)
@@ -187,12 +188,12 @@ def _group(rows: Iterable[Sequence[Any]]) -> list[CertificateRecord]:
     """Rows of the record query (one per event) into certificates with their events."""
     records: dict[int, CertificateRecord] = {}
     for row in rows:
-        certificate_id, *fields, event_kind, event_on, event_reason = row
+        certificate_id, *fields, event_kind, event_on, event_reason, event_word = row
         record = records.get(certificate_id)
         if record is None:
             record = records[certificate_id] = _record(fields)
         if event_kind is not None:
-            record.events.append(Event(event_kind, event_on, event_reason))
+            record.events.append(Event(event_kind, event_on, event_reason, event_word))
     return list(records.values())
 
 
@@ -301,9 +302,7 @@ def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
     catalog = load_catalog()
     scheme = catalog.scheme(record.scheme)
     if record.settled is not None:
-        status = status_from_settled(
-            scheme.validity, record.settled, as_of, review_label=scheme.validity.review_kind_zh
-        )
+        status = status_from_settled(scheme.validity, record.settled, as_of)
     else:
         status = status_on(
             scheme.validity,
@@ -311,7 +310,7 @@ def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
             valid_until=record.valid_until,
             events=record.events,
             as_of=as_of,
-            review_label=scheme.validity.review_kind_zh,
+            words=scheme.status_words,
         )
     return CertificateView(
         number=record.number_display,
@@ -320,7 +319,7 @@ def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
         occupation=_occupation_view(record.occupation_code) if record.occupation_code else None,
         level=_level_view(record.level) if record.level else None,
         category=_category_view(record.type_code),
-        issuer=_issuer_view(record.issuer_name, record.issuer_department, record.issuer_province),
+        issuer=_issuer_of(record),
         institution=record.institution,
         issued_on=record.issued_on,
         valid_until=status.valid_until,
@@ -368,12 +367,30 @@ def _level_view(number: int) -> LevelView:
     return LevelView(number=level.number, name=level.label)
 
 
+# When a department's file did not name the evaluation institution of a 职业技能等级证书.
+UNNAMED_INSTITUTION = "评价机构（名称未报送）"
+
+
+def _issuer_of(record: CertificateRecord) -> IssuerView:
+    """Who issued the certificate: the department's authority, or for a 职业技能等级证书 the
+    evaluation institution, under the supervision of that authority (人社)."""
+    department, province = record.issuer_department, record.issuer_province
+    if load_catalog().schemes[record.scheme].issued_by == "institution":
+        name = record.institution.name if record.institution else UNNAMED_INSTITUTION
+        return _issuer_view("institution", name, department, province, record.issuer_name)
+    return _issuer_view("authority", record.issuer_name, department, province, None)
+
+
 @functools.lru_cache(maxsize=4096)
-def _issuer_view(name: str, department: str, province: str) -> IssuerView:
+def _issuer_view(
+    kind: str, name: str, department: str, province: str, supervised_by: str | None
+) -> IssuerView:
     return IssuerView(
+        kind=kind,
         name=name,
         department=NamedCode(code=department, name=load_catalog().departments[department].short_zh),
         province=NamedCode(code=province, name=province_name(province) or ""),
+        supervised_by=supervised_by,
     )
 
 

@@ -34,8 +34,9 @@ from certbridge.recognition.policy import (
 
 SKILL_SCHEMES = frozenset({"skill_level", "qualification"})
 STATUS_REASONS = {
-    "suspended": "证书已暂停，暂停期间不能作为互认依据",
-    "revoked": "证书已注销（撤销），不能作为互认依据",
+    "suspended": "证书已暂扣（暂停），暂扣期间不能作为互认依据",
+    "revoked": "证书已撤销（吊销），不能作为互认依据",
+    "cancelled": "证书已注销，不能作为互认依据",
     "expired": "证书已过有效期（或逾期未复审），不是合法有效证书",
     "not_issued": "评价日期早于发证日期",
 }

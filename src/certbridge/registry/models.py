@@ -19,10 +19,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certbridge.catalog import STANDING_WORDS
 from certbridge.db import Base
 
-CERTIFICATE_STATES = ("active", "suspended", "revoked")
-EVENT_KINDS = ("issued", "reviewed", "suspended", "reinstated", "revoked", "corrected")
+CERTIFICATE_STATES = ("active", "suspended", "revoked", "cancelled")
+EVENT_KINDS = (
+    "issued",
+    "reviewed",
+    "suspended",
+    "reinstated",
+    "revoked",
+    "cancelled",
+    "corrected",
+)
+# The regulations' words an event may record for its change of standing (catalog
+# STANDING_WORDS); empty for the other kinds.
+EVENT_WORDS = ("", *(word for words in STANDING_WORDS.values() for word in words))
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class IssuingAuthority(Base):
@@ -91,7 +107,7 @@ class Person(Base):
 class Certificate(Base):
     __tablename__ = "certificates"
     __table_args__ = (
-        CheckConstraint("state IN ('active', 'suspended', 'revoked')", name="state"),
+        CheckConstraint(_in("state", CERTIFICATE_STATES), name="state"),
         CheckConstraint("level IS NULL OR (level BETWEEN 1 AND 5)", name="level"),
         # A 特种作业 card number ("T" + ID number) covers one record per 操作项目;
         # this index also serves lookups by number_key alone.
@@ -111,7 +127,8 @@ class Certificate(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
-    # Current state, kept in step with the event log for fast filtering.
+    # The standing in force (events dated later have not taken effect), kept in step with
+    # the event log for fast filtering.
     state: Mapped[str] = mapped_column(String(12), default="active")
     # The event log settled (registry.settlement): status on any date from `settled_through`
     # on, without replaying the log. NULL through = not settled yet, or made stale by a
@@ -136,10 +153,8 @@ class CertificateEvent(Base):
 
     __tablename__ = "certificate_events"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('issued', 'reviewed', 'suspended', 'reinstated', 'revoked', 'corrected')",
-            name="kind",
-        ),
+        CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint(_in("word", EVENT_WORDS), name="word"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +167,8 @@ class CertificateEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(200), default="")
+    # The department's own word for a change of standing (暂扣, 吊销, 撤销, 注销 …).
+    word: Mapped[str] = mapped_column(String(8), default="", server_default="")
     certificate: Mapped[Certificate] = relationship(back_populates="events")
 
 
@@ -169,6 +186,7 @@ class VerificationToken(Base):
 __all__ = [
     "CERTIFICATE_STATES",
     "EVENT_KINDS",
+    "EVENT_WORDS",
     "Certificate",
     "CertificateEvent",
     "Institution",

@@ -7,14 +7,38 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from certbridge.catalog import CertificateType, default_valid_until, load_catalog, validate_number
+from certbridge import clock
+from certbridge.catalog import (
+    STANDING_WORDS,
+    CertificateType,
+    Scheme,
+    default_valid_until,
+    load_catalog,
+    validate_number,
+)
 from certbridge.catalog.numbers import normalize_number
+from certbridge.catalog.plausibility import (
+    effective_date_problem,
+    issue_date_problems,
+    level_problem,
+)
 from certbridge.errors import InputError, NotFound
-from certbridge.identity import IdNumber, id_number_hash, keyed_hash, mask_id_number
+from certbridge.identity import (
+    IdNumber,
+    id_number_hash,
+    keyed_hash,
+    mask_id_number,
+    parse_id_number,
+)
 from certbridge.registry.hooks import notify_state_changed
-from certbridge.registry.lifecycle import Event
+from certbridge.registry.lifecycle import (
+    STANDING_AFTER,
+    Event,
+    standing_label,
+    standing_on,
+)
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -22,7 +46,7 @@ from certbridge.registry.models import (
     IssuingAuthority,
     Person,
 )
-from certbridge.registry.sealing import seal
+from certbridge.registry.sealing import seal, unseal
 from certbridge.registry.settlement import settle_certificates, settle_written
 
 DEPARTMENT_AUTHORITY_SUFFIX = {
@@ -32,15 +56,22 @@ DEPARTMENT_AUTHORITY_SUFFIX = {
     "samr": "市场监督管理局",
 }
 
-# Which status changes are allowed from which current state.
+# Which status changes are allowed from which standing (after every recorded event).
+# 注销 closes a record in any standing, 撤销/吊销 included (注销 after 撤销).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "suspended": ("active",),
     "reinstated": ("suspended",),
     "revoked": ("active", "suspended"),
+    "cancelled": ("active", "suspended", "revoked"),
     "reviewed": ("active",),
-    "corrected": ("active", "suspended", "revoked"),
+    "corrected": ("active", "suspended", "revoked", "cancelled"),
 }
-STATE_AFTER = {"suspended": "suspended", "reinstated": "active", "revoked": "revoked"}
+STATE_AFTER = STANDING_AFTER
+# How far ahead a change of standing may be scheduled unless the caller says otherwise
+# (the API and CLI pass CERTBRIDGE_SCHEDULED_CHANGE_DAYS). A review is never scheduled.
+SCHEDULE_DAYS = 30
+# What each change is called in messages, besides the scheme's standing words.
+CHANGE_NAMES = {"reinstated": "恢复", "corrected": "更正"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +201,7 @@ def add_certificate(
     scheme = catalog.scheme(new.type.scheme)
     info = validate_number(scheme.code, new.number)
     _check_level(new, info.level)
+    _check_issue_date(scheme, new.issued_on, _holder_birth_date(person, keys))
     if any(c.type_code == new.type.code for c in find_certificates(session, new.number, keys)):
         raise InputError("certificate.duplicate", "该证书编号已登记", field="number")
     certificate = Certificate(
@@ -207,7 +239,26 @@ def add_certificate(
     return certificate
 
 
+def _holder_birth_date(person: Person, keys: Keys) -> date | None:
+    """The birth date the holder's ID number carries (read from its sealed copy, in
+    memory only), or None for a document that carries none."""
+    try:
+        return parse_id_number(unseal(person.id_sealed, keys.seal_key)).birth_date
+    except InputError:
+        return None
+
+
+def _check_issue_date(scheme: Scheme, issued: date, birth: date | None) -> None:
+    problems = issue_date_problems(scheme, issued, today=clock.today(), birth=birth)
+    if problems:
+        code, message = problems[0]
+        raise InputError(code, message, field="issued_on")
+
+
 def _check_level(new: NewCertificate, level_in_number: int | None) -> None:
+    problem = level_problem(new.level, load_catalog().levels)
+    if problem is not None:
+        raise InputError(*problem, field="level")
     if new.type.requires_level and new.level is None:
         raise InputError("certificate.level_missing", "该证书类型须填写职业技能等级", field="level")
     if not new.type.requires_level and new.level is not None:
@@ -231,32 +282,42 @@ def record_event(
     actor: str,
     reason: str,
     source: str = "",
+    word: str = "",
+    today: date | None = None,
+    schedule_days: int = SCHEDULE_DAYS,
 ) -> CertificateEvent:
-    """Append a status event; refuses transitions the current state does not allow."""
-    allowed = TRANSITIONS.get(kind)
-    if allowed is None:
+    """Append a status event; refuses a change the standing does not allow, a date before
+    the issue date or in the future (a change of standing may be scheduled up to
+    `schedule_days` ahead; a review never), and a word that does not name this change.
+
+    `word` is the department's word for a change of standing (暂扣, 吊销 …); the scheme's
+    own word is recorded when none is given. The `state` column follows the standing in
+    force today (China's date unless `today` is given): a scheduled change takes effect
+    on its day (`apply_due_standings`, run by the daily status job)."""
+    today = today or clock.today()
+    scheme = load_catalog().scheme(certificate.scheme)
+    if kind not in TRANSITIONS:
         raise InputError("status.kind", f"未知的状态变更：{kind}", field="action")
-    if certificate.state not in allowed:
-        raise InputError(
-            "status.transition",
-            f"证书当前状态为{certificate.state}，不能执行{kind}",
-            field="action",
-        )
-    if effective_on < certificate.issued_on:
-        raise InputError("status.date", "生效日期早于发证日期", field="effective_on")
+    word = _standing_word(scheme, kind, word)
+    ahead = schedule_days if kind in STATE_AFTER else 0
+    problem = effective_date_problem(
+        certificate.issued_on, effective_on, today=today, ahead_days=ahead
+    )
+    if problem is not None:
+        raise InputError(*problem, field="effective_on")
+    log = [Event(e.kind, e.effective_on, e.reason, e.word) for e in certificate.events]
     if kind in STATE_AFTER:
         # Changes of standing take effect in the order they are recorded: one dated before
         # a pending change would be overtaken by it on its day (a reinstatement before a
         # suspension dated later would leave the certificate suspended for good).
-        latest = max(
-            (e.effective_on for e in certificate.events if e.kind in STATE_AFTER), default=None
-        )
+        latest = max((e.effective_on for e in log if e.kind in STATE_AFTER), default=None)
         if latest is not None and effective_on < latest:
             raise InputError(
                 "status.order",
                 f"生效日期不能早于上一次状态变更的生效日期（{latest}）",
                 field="effective_on",
             )
+    _check_transition(scheme, log, kind, effective_on, word, today)
     event = CertificateEvent(
         certificate=certificate,
         kind=kind,
@@ -264,15 +325,82 @@ def record_event(
         actor=actor,
         reason=reason,
         source=source,
+        word=word,
     )
     session.add(event)
     previous_state = certificate.state
-    certificate.state = STATE_AFTER.get(kind, certificate.state)
+    certificate.state = standing_on([*log, Event(kind, effective_on)], today)
     session.flush()
     settle_certificates(session.connection(), [certificate.id])
     if certificate.state != previous_state:
         notify_state_changed(session, certificate.id, certificate.state)
     return event
+
+
+def _check_transition(
+    scheme: Scheme, log: list[Event], kind: str, on: date, word: str, today: date
+) -> None:
+    """The change must be allowed by the standing on its date (for a change of standing,
+    which may not precede an earlier one, that is the standing after every event)."""
+    standing = standing_on(log, on)
+    if standing in TRANSITIONS[kind]:
+        return
+    when = "当前有效"
+    setting = [e for e in log if e.kind == standing and e.effective_on <= on]
+    if setting:
+        event = max(setting, key=lambda e: e.effective_on)
+        label = standing_label(standing, scheme.status_words, event.word)
+        scheduled = event.effective_on > today
+        when = f"将于{event.effective_on}起{label}" if scheduled else f"当前已{label}"
+    raise InputError(
+        "status.transition",
+        f"证书{when}，不能{_change_name(scheme, kind, word)}",
+        field="action",
+    )
+
+
+def apply_due_standings(session: Session, today: date, since: date) -> int:
+    """Bring the `state` column in line with the changes of standing dated from `since` to
+    `today` (scheduled ones whose day has come); how many certificates changed. Run by the
+    daily status job (`credential sync-status`), which then publishes the status bits."""
+    due = (
+        select(CertificateEvent.certificate_id)
+        .where(
+            CertificateEvent.kind.in_(STATE_AFTER),
+            CertificateEvent.effective_on >= since,
+            CertificateEvent.effective_on <= today,
+        )
+        .distinct()
+    )
+    changed = 0
+    found = select(Certificate).where(Certificate.id.in_(due))
+    for certificate in session.scalars(found.options(selectinload(Certificate.events))):
+        log = [Event(e.kind, e.effective_on) for e in certificate.events]
+        state = standing_on(log, today)
+        if certificate.state != state:
+            certificate.state = state
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _standing_word(scheme: Scheme, kind: str, word: str) -> str:
+    """The word to record with a change: the given one if it names this change, the
+    scheme's own if none was given; other changes record none."""
+    allowed = STANDING_WORDS.get(kind, ())
+    word = word.strip()
+    if word and word not in allowed:
+        named = "、".join(allowed) or "（无）"
+        raise InputError(
+            "status.word", f"“{word}”不是这一状态变更的用语，可填写：{named}", field="word"
+        )
+    return word or (scheme.status_words.word(kind) if allowed else "")
+
+
+def _change_name(scheme: Scheme, kind: str, word: str) -> str:
+    if kind == "reviewed":
+        return scheme.validity.review_kind_zh or "复审"
+    return word or CHANGE_NAMES.get(kind) or scheme.status_words.word(kind)
 
 
 def certificate_for_change(
