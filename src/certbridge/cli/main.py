@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from certbridge.credentials import cli as credentials_cli
 from certbridge.credentials import service as credentials_service
 from certbridge.demo import cli as demo_cli
 from certbridge.exchange import cli as exchange_cli
+from certbridge.http.logging import private_excepthook
 from certbridge.query import cli as query_cli
 from certbridge.recognition import cli as recognition_cli
 from certbridge.registry.hooks import on_state_change
@@ -69,11 +71,21 @@ def serve(
         workers=workers,
         access_log=False,  # our own access log never records query strings
         log_config=None,
-        # Who a request came from is decided in one place, CERTBRIDGE_TRUST_FORWARDED_FOR;
-        # uvicorn would otherwise also rewrite the client from X-Forwarded-For.
+        # Who a request came from is decided in one place (http.clients, from
+        # CERTBRIDGE_TRUSTED_PROXIES); uvicorn would otherwise rewrite it from X-Forwarded-For.
         proxy_headers=False,
     )
 
 
+def main() -> None:
+    """The `certbridge` entry point: an unexpected error prints its frames and type, never
+    its arguments (a database error's message carries row values)."""
+    try:
+        app()
+    except Exception as error:
+        private_excepthook(type(error), error, error.__traceback__)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from certbridge.catalog import CertificateType, default_valid_until, load_catalog, validate_number
 from certbridge.catalog.numbers import normalize_number
 from certbridge.errors import InputError, NotFound
-from certbridge.identity import IdNumber, id_number_hash, keyed_hash, mask_id_number
+from certbridge.identity import (
+    IdNumber,
+    id_number_hash,
+    keyed_hash,
+    mask_embedded_id_number,
+    mask_id_number,
+)
 from certbridge.registry.hooks import notify_state_changed
 from certbridge.registry.lifecycle import Event
 from certbridge.registry.models import (
@@ -73,10 +79,11 @@ def certificate_lookup_key(number: str, keys: Keys) -> str:
 
 
 def display_number(scheme_code: str, number: str) -> str:
-    """Numbers that embed an ID number (特种作业: "T" + ID) are shown masked."""
+    """Numbers that embed an ID number (特种作业 "T" + ID, 特种设备 the ID itself) are shown
+    with the ID masked as the holder's own number is."""
     normalized = normalize_number(number)
     if load_catalog().scheme(scheme_code).number_embeds_id_number:
-        return normalized[0] + mask_id_number(normalized[1:])
+        return mask_embedded_id_number(normalized)
     return normalized
 
 
