@@ -130,7 +130,9 @@ def current_principal(
     return principal
 
 
-async def limit_batches(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> None:
+async def limit_batches(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> None:
     """Batch submissions per token per minute (CERTBRIDGE_BATCH_LIMIT_PER_MINUTE)."""
     guard: QueryGuard = request.app.state.query_guard
     wait = guard.batch_wait(principal.token_id)

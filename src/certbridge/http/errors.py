@@ -128,5 +128,4 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
 
-
 __all__ = ["HTMLResponse", "error_body", "error_response", "install_error_handlers"]

@@ -31,7 +31,7 @@ ALGORITHM: Final = "PBKDF2/SHA-256"
 # default cost), one attempt for the server to check.
 KEY_PREFIX: Final = "000"
 CHALLENGE_SECONDS: Final = 600
-PASS_COOKIE: Final = "certbridge_pass"
+PASS_COOKIE: Final = "certbridge_pass"  # noqa: S105 - a cookie's name, not a secret
 FORM_FIELD: Final = "altcha"
 HEADER: Final = b"x-altcha"
 _LARGEST_PAYLOAD: Final = 4096
@@ -111,7 +111,9 @@ class HumanCheck:
         return hmac.digest(self._key("pass").encode(), body.encode(), hashlib.sha256).hex()[:32]
 
     def _key(self, purpose: str) -> str:
-        return hmac.digest(self.secret, b"certbridge human check/" + purpose.encode(), "sha256").hex()
+        return hmac.digest(
+            self.secret, b"certbridge human check/" + purpose.encode(), "sha256"
+        ).hex()
 
 
 def pass_from_cookies(headers: list[tuple[bytes, bytes]] | Any) -> str | None:

@@ -4,8 +4,9 @@ Profiling showed the framework's routing, parameter binding and response classes
 more than the lookup itself (docs/benchmarks.md). This middleware answers that one route
 before FastAPI sees it, with the same bytes, status and headers as the FastAPI route.
 Anything it is not sure of (another method, a missing, repeated or over-long `name`, a
-path with more segments, an API token or a proof-of-work solution to check) falls through to the FastAPI route, which stays the documented
-and validated definition; a test compares both answers byte for byte.
+path with more segments, an API token or a proof-of-work solution to check) falls through
+to the FastAPI route, which stays the documented and validated definition; a test compares
+both answers byte for byte.
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ def _lookup_request(scope: Any) -> tuple[str, str] | None:
         if key in _ROUTE_HEADERS:
             return None
     return number, names[0]
-
 
 
 async def _answer(

@@ -14,14 +14,38 @@ from fastapi import FastAPI
 
 # (tag, description, paths it covers); the first match wins, so specific paths go first.
 RESOURCES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("证书状态 (certificate status)", "暂扣、恢复、撤销、复审：发证部门变更证书状态", r"^/api/v1/certificates/[^/]+/status$"),
-    ("核验链接 (verification links)", "证书二维码背后的 /v/{token} 核验链接", r"^/api/v1/(certificates/[^/]+/verification-links|verifications/)"),
-    ("数字证书 (credentials)", "可验证数字证书（W3C VC 2.0）的签发与核验", r"^/api/v1/(certificates/[^/]+/credential$|credentials/)"),
-    ("证书 (certificates)", "一网通查：按姓名和证件号码、或按证书编号查询证书", r"^/api/v1/certificates(/[^/]+)?$"),
+    (
+        "证书状态 (certificate status)",
+        "暂扣、恢复、撤销、复审：发证部门变更证书状态",
+        r"^/api/v1/certificates/[^/]+/status$",
+    ),
+    (
+        "核验链接 (verification links)",
+        "证书二维码背后的 /v/{token} 核验链接",
+        r"^/api/v1/(certificates/[^/]+/verification-links|verifications/)",
+    ),
+    (
+        "数字证书 (credentials)",
+        "可验证数字证书（W3C VC 2.0）的签发与核验",
+        r"^/api/v1/(certificates/[^/]+/credential$|credentials/)",
+    ),
+    (
+        "证书 (certificates)",
+        "一网通查：按姓名和证件号码、或按证书编号查询证书",
+        r"^/api/v1/certificates(/[^/]+)?$",
+    ),
     ("评价机构 (institutions)", "评价机构查询", r"^/api/v1/institutions"),
     ("数据批次 (batches)", "发证部门提交的数据批次", r"^/api/v1/exchange/batches"),
-    ("互通互认 (recognition)", "凭已有证书可免的培训和考试、视同的技能等级", r"^/api/v1/recognition"),
-    ("人机验证 (human check)", "工作量证明挑战（ALTCHA 协议），解出后提高查询额度", r"^/api/v1/human-check"),
+    (
+        "互通互认 (recognition)",
+        "凭已有证书可免的培训和考试、视同的技能等级",
+        r"^/api/v1/recognition",
+    ),
+    (
+        "人机验证 (human check)",
+        "工作量证明挑战（ALTCHA 协议），解出后提高查询额度",
+        r"^/api/v1/human-check",
+    ),
     ("发证机关 (issuers)", "发证机关的 did:web 文档（公钥）", r"^/issuers/"),
     ("状态列表 (status lists)", "数字证书的撤销、暂扣状态列表", r"^/credentials/status/"),
     ("语境 (contexts)", "数字证书字段的 JSON-LD 语境", r"^/contexts/"),
