@@ -150,3 +150,11 @@ def test_without_javascript_the_form_works_at_the_base_budget(limited: TestClien
 def test_a_made_up_pass_cookie_is_worth_nothing(limited: TestClient) -> None:
     limited.cookies.set(PASS_COOKIE, "9999999999.abc.0123456789abcdef0123456789abcdef")
     assert _person_queries(limited, 3) == [404, 404, 429]
+
+
+def test_the_fast_path_honours_the_pass_of_a_solved_browser(limited: TestClient) -> None:
+    form = {**PERSON, "altcha": _solution(limited)}
+    assert limited.post("/query", data=form).status_code == 404  # the pass is set here
+    path = f"/api/v1/certificates/T{ID_NUMBER}?name={quote('张伟')}"
+    statuses = [limited.get(path).status_code for _ in range(5)]
+    assert statuses == [404, 404, 404, 404, 429]
