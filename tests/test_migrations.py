@@ -44,7 +44,7 @@ def test_0010_re_masks_special_equipment_numbers_stored_with_a_digit_too_many(
     """Issue 10.12: stored 特种设备 displays kept five leading digits of the ID number."""
     person, id_number = registry.person("王涵芳")
     certificate, _ = registry.certificate(person, id_number, "工业锅炉司炉")
-    other, number = registry.certificate(person, id_number, "低压电工作业")
+    other, _ = registry.certificate(person, id_number, "低压电工作业")
     session.commit()
     leaky = id_number[:5] + "*" * 9 + id_number[-4:]
     session.execute(

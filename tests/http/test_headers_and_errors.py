@@ -149,7 +149,8 @@ def test_the_docs_page_has_no_inline_script_and_a_way_back(client: TestClient) -
     page = client.get("/docs").text
     assert '<a href="/"' in page
     scripts = page.split("<script")[1:]
-    assert scripts and all(script.lstrip().startswith("src=") for script in scripts)
+    assert scripts
+    assert all(script.lstrip().startswith("src=") for script in scripts)
     assert client.get("/static/docs.js").status_code == 200
 
 
