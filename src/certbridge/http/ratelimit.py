@@ -1,9 +1,11 @@
 """Budgets of person queries and batches, counted by the `limits` package. Pure (no web).
 
-With CERTBRIDGE_REDIS_URL the counters live in Redis, so every worker process (and every
+With CERTBRIDGE_REDIS_URL the counts live in Redis, so every worker process (and every
 server) spends from one budget; without it, in this process's memory. The strategy is the
-sliding-window counter: two counters per client and budget, constant work per request in
-either store, and keys that expire two windows after a client's last request.
+moving window: the times of a client's requests in the last minute, never more than its
+budget, so the limit holds exactly (no burst at a minute's turn), the work and memory per
+client are bounded by the budget, and a client's entries expire a minute after its last
+request.
 
 When Redis is configured but cannot be reached, the limiter falls back to this process's
 memory (logged, then Redis is tried again after RETRY_SECONDS): a person query is never
@@ -21,7 +23,7 @@ from typing import Final
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger("certbridge.ratelimit")
 
@@ -48,9 +50,9 @@ class Limiter:
 
     def __init__(self, redis_url: str = "", prefix: str = "certbridge") -> None:
         self._local_storage = MemoryStorage(wrap_exceptions=True)
-        self._local = SlidingWindowCounterRateLimiter(self._local_storage)
+        self._local = MovingWindowRateLimiter(self._local_storage)
         self._shared_storage: RedisStorage | None = None
-        self._shared: SlidingWindowCounterRateLimiter | None = None
+        self._shared: MovingWindowRateLimiter | None = None
         self._prefix = prefix
         if redis_url:
             self._shared_storage = RedisStorage(
@@ -60,7 +62,7 @@ class Limiter:
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             )
-            self._shared = SlidingWindowCounterRateLimiter(self._shared_storage)
+            self._shared = MovingWindowRateLimiter(self._shared_storage)
         self._shared_down_until = 0.0
 
     @property
@@ -99,7 +101,7 @@ class Limiter:
         if self._shared_storage is not None:
             self._shared_storage.reset()
 
-    def _limiter(self) -> SlidingWindowCounterRateLimiter:
+    def _limiter(self) -> MovingWindowRateLimiter:
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
             return self._shared
         return self._local
