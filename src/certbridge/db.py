@@ -35,6 +35,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Errors and echo never carry the statement's parameters (names, ID numbers, row
+    # values); tracebacks in logs stay free of personal data (http/logging.py).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

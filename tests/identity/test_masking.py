@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import random
 from datetime import date
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certbridge.identity import county_codes, make_id_number, mask_id_number, mask_text_id_numbers
+from certbridge.catalog import generate_number, load_catalog
+from certbridge.identity import (
+    county_codes,
+    make_id_number,
+    mask_embedded_id_number,
+    mask_id_number,
+    mask_text_id_numbers,
+)
+from certbridge.registry.service import display_number, display_number_today
 
 numbers = st.builds(
     make_id_number,
@@ -58,3 +67,47 @@ def test_15_digit_spaced_hyphenated_and_full_width_numbers_in_text_are_masked() 
 def test_longer_or_shorter_runs_of_digits_are_left_alone() -> None:
     text = "订单 12345678901234567890 与 1234567890123456 电话 13800138000"
     assert mask_text_id_numbers(text) == text
+
+
+def test_a_t_number_split_anywhere_and_numbers_in_groups_of_four_are_masked() -> None:
+    """Issue 10.4: both shapes reached the logs in clear."""
+    assert mask_text_id_numbers("T3505811991-12304153") == "T3505**********4153"
+    assert (
+        mask_text_id_numbers("证件 3505 8119 9112 3041 53 已核验")
+        == "证件 3505**********4153 已核验"
+    )
+    assert mask_text_id_numbers("3505\u30008119\uff0d91123041-53") == "3505**********4153"
+
+
+def test_residence_and_travel_permit_numbers_of_hong_kong_macao_and_taiwan_are_masked() -> None:
+    assert mask_text_id_numbers("居住证 810000199408230021") == "居住证 8100**********0021"
+    assert mask_text_id_numbers("回乡证 H12345678，M1234567890") == "回乡证 H1*****78，M1*******90"
+
+
+def test_an_id_number_followed_by_other_numbers_is_still_masked() -> None:
+    assert mask_text_id_numbers("350581199112304153 200 1.2ms") == "3505**********4153 200 1.2ms"
+
+
+embedding_schemes = [s.code for s in load_catalog().schemes.values() if s.number_embeds_id_number]
+
+
+@given(numbers, st.sampled_from(embedding_schemes), st.randoms(use_true_random=False))
+def test_an_id_number_inside_a_certificate_number_is_masked_as_the_id_itself(
+    id_number: str, scheme: str, rng: random.Random
+) -> None:
+    """Issue 10.12: 特种设备 numbers showed 34082*********1094 beside 3408**********1094."""
+    number = generate_number(scheme, rng, id_number=id_number)
+    shown = display_number(scheme, number)
+    assert mask_id_number(id_number) in shown
+    assert id_number[4:14] not in shown
+    assert len(shown) == len(number)
+
+
+def test_an_embedding_number_without_an_id_number_shape_is_masked_whole() -> None:
+    assert mask_embedded_id_number("T12345") == "T****5"
+
+
+def test_displays_of_earlier_releases_compare_in_todays_mask() -> None:
+    assert display_number_today("34082*********1094") == "3408**********1094"
+    assert display_number_today("T3408**********1094") == "T3408**********1094"
+    assert display_number_today("闽A122017000002") == "闽A122017000002"

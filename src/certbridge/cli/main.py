@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from certbridge.credentials import service as credentials_service
 from certbridge.demo import cli as demo_cli
 from certbridge.errors import InputError
 from certbridge.exchange import cli as exchange_cli
+from certbridge.http.logging import private_excepthook
 from certbridge.query import cli as query_cli
 from certbridge.recognition import cli as recognition_cli
 from certbridge.registry import cli as registry_cli
@@ -88,8 +90,8 @@ def serve(
         workers=workers,
         access_log=False,  # our own access log never records query strings
         log_config=None,
-        # Who a request came from is decided in one place, CERTBRIDGE_TRUST_FORWARDED_FOR;
-        # uvicorn would otherwise also rewrite the client from X-Forwarded-For.
+        # Who a request came from is decided in one place (http.clients, from
+        # CERTBRIDGE_TRUSTED_PROXIES); uvicorn would otherwise rewrite it from X-Forwarded-For.
         proxy_headers=False,
         # A worker that has not answered its supervisor in time is killed and started
         # again; on a busy machine importing the app alone takes longer than uvicorn's 5 s,
@@ -114,5 +116,15 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def main() -> None:
+    """The `certbridge` entry point: an unexpected error prints its frames and type, never
+    its arguments (a database error's message carries row values)."""
+    try:
+        app()
+    except Exception as error:
+        private_excepthook(type(error), error, error.__traceback__)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -57,7 +57,13 @@ from certbridge.registry.models import (
     IssuingAuthority,
     VerificationToken,
 )
-from certbridge.registry.service import STATE_AFTER, Keys, apply_due_standings, record_event
+from certbridge.registry.service import (
+    STATE_AFTER,
+    Keys,
+    apply_due_standings,
+    display_number_today,
+    record_event,
+)
 
 # Random indexes stay cheap to draw while a list is at most this full; then a new list opens.
 LIST_FILL_LIMIT = statuslist.MIN_ENTRIES // 2
@@ -758,7 +764,8 @@ def registry_check(session: Session, today: date) -> Any:
         if certificate is None:
             return Check("registry", False, "登记库中找不到对应的证书")
         subject = credential["credentialSubject"]
-        if subject.get("certificateNumber") != certificate.number_display:
+        shown = str(subject.get("certificateNumber"))
+        if display_number_today(shown) != certificate.number_display:
             return Check("registry", False, "证书编号与登记库不一致")
         status = _registry_status(certificate, today)
         if not status.counts:

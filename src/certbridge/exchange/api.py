@@ -16,7 +16,7 @@ from certbridge.exchange import service
 from certbridge.exchange.profile import Profile, load_profile
 from certbridge.exchange.rules import Issuer
 from certbridge.exchange.schemas import RunReport
-from certbridge.http.deps import Forbidden, KeysDep, PrincipalDep, SessionDep
+from certbridge.http.deps import BatchLimit, Forbidden, KeysDep, PrincipalDep, SessionDep
 from certbridge.http.schemas import ErrorResponse
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["数据交换 (exchange)"])
@@ -29,7 +29,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 MAX_NAME = 255
 
 
-@router.post("/batches", response_model=RunReport, responses=ERRORS)
+@router.post("/batches", response_model=RunReport, responses=ERRORS, dependencies=[BatchLimit])
 def post_batch(
     session: SessionDep,
     keys: KeysDep,

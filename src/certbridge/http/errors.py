@@ -12,14 +12,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import Forbidden, RateLimited, Unauthorized, rate_limited_message
+from certbridge.http.headers import security_headers
 
 log = logging.getLogger("certbridge.http")
 
+# Codes of Starlette's HTTP errors that say more than "http.<status>".
+HTTP_CODES = {413: "request.too_large"}
 FIELD_LABELS = {"name": "姓名", "id_number": "证件号码", "number": "证书编号", "q": "查询词"}
 
 
+# Machine-read resources outside /api/: DID documents, status lists, JSON-LD contexts.
+JSON_PREFIXES = ("/api/", "/issuers/", "/credentials/status/", "/contexts/")
+
+
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not request.url.path.startswith(JSON_PREFIXES)
 
 
 def error_response(
@@ -104,12 +111,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "页面不存在", 405: "不支持该请求方法"}
         message = messages.get(exc.status_code, str(exc.detail))
-        return error_response(request, exc.status_code, f"http.{exc.status_code}", message)
+        code = HTTP_CODES.get(exc.status_code, f"http.{exc.status_code}")
+        return error_response(request, exc.status_code, code, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The traceback is logged by the server (uvicorn.error), through the same private
+        # formatter (http.logging): frames and exception types, never their arguments.
         log.error("unexpected error on %s: %s", request.url.path, type(exc).__name__)
-        return error_response(request, 500, "internal", "服务内部错误，请稍后再试")
+        response = error_response(request, 500, "internal", "服务内部错误，请稍后再试")
+        # Sent from outside the middleware stack: add what SecurityHeadersMiddleware would.
+        https = request.app.state.settings.public_base_url.startswith("https://")
+        response.headers.update(
+            {key.decode(): value.decode() for key, value in security_headers(https)}
+        )
+        return response
 
 
 __all__ = ["HTMLResponse", "error_body", "error_response", "install_error_handlers"]

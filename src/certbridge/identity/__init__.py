@@ -1,7 +1,11 @@
 """Identity documents and personal names: pure rules, no storage, no web."""
 
 from certbridge.identity.hashing import id_number_hash, keyed_hash
-from certbridge.identity.masking import mask_id_number, mask_text_id_numbers
+from certbridge.identity.masking import (
+    mask_embedded_id_number,
+    mask_id_number,
+    mask_text_id_numbers,
+)
 from certbridge.identity.names import PersonNameError, normalize_name, validate_name
 from certbridge.identity.numbers import (
     IdNumber,
@@ -36,6 +40,7 @@ __all__ = [
     "is_known_address_code",
     "keyed_hash",
     "make_id_number",
+    "mask_embedded_id_number",
     "mask_id_number",
     "mask_text_id_numbers",
     "normalize_id_number",

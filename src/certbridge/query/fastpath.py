@@ -4,8 +4,9 @@ Profiling showed the framework's routing, parameter binding and response classes
 more than the lookup itself (docs/benchmarks.md). This middleware answers that one route
 before FastAPI sees it, with the same bytes, status and headers as the FastAPI route.
 Anything it is not sure of (another method, a missing, repeated or over-long `name`, a
-path with more segments) falls through to the FastAPI route, which stays the documented
-and validated definition; a test compares both answers byte for byte.
+path with more segments, an API token or a proof-of-work solution to check) falls through
+to the FastAPI route, which stays the documented and validated definition; a test compares
+both answers byte for byte.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import anyio
 
 from certbridge import clock
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
-from certbridge.http.deps import RateLimited, client_host, rate_limited_message
+from certbridge.http.deps import RateLimited, rate_limited_message
 from certbridge.http.errors import error_body
-from certbridge.http.ratelimit import RateLimiter
+from certbridge.http.guard import QueryGuard
 from certbridge.query.schemas import NAME_MAX_LENGTH
 from certbridge.query.service import RecordReader, certificate_by_number
 from certbridge.registry.service import Keys
@@ -33,6 +34,9 @@ ASGIApp = Callable[..., Any]
 # On a server database at most this many lookups run in worker threads at once: more only
 # contend for the GIL and open connections beyond the pool (measured).
 LOOKUP_THREADS = anyio.CapacityLimiter(4)
+# A token (a database look-up) or a proof-of-work solution (a check, then a cookie) is left
+# to the FastAPI route.
+_ROUTE_HEADERS = frozenset((b"authorization", b"x-altcha"))
 
 
 class CertificateLookupFastPath:
@@ -81,13 +85,16 @@ def _lookup_request(scope: Any) -> tuple[str, str] | None:
     ]
     if len(names) != 1 or not 1 <= len(names[0]) <= NAME_MAX_LENGTH:
         return None
+    for key, _ in scope.get("headers", ()):
+        if key in _ROUTE_HEADERS:
+            return None
     return number, names[0]
 
 
 async def _answer(
     state: Any, scope: Any, number: str, name: str
 ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    limiter: RateLimiter = state.limiter
+    guard: QueryGuard = state.query_guard
     reader: RecordReader = state.record_reader
     keys: Keys = state.keys
     as_of = clock.today()
@@ -97,7 +104,7 @@ async def _answer(
         return answer.model_dump_json().encode()
 
     try:
-        wait = limiter.check(client_host(state.settings, scope["headers"], scope.get("client")))
+        wait, _ = guard.client_wait(scope["headers"], scope.get("client"))
         if wait > 0:
             raise RateLimited(wait)
         if state.engine.dialect.name == "sqlite":

@@ -29,6 +29,7 @@ from certbridge.identity import (
     IdNumber,
     id_number_hash,
     keyed_hash,
+    mask_embedded_id_number,
     mask_id_number,
     parse_id_number,
 )
@@ -104,11 +105,20 @@ def certificate_lookup_key(number: str, keys: Keys) -> str:
 
 
 def display_number(scheme_code: str, number: str) -> str:
-    """Numbers that embed an ID number (特种作业: "T" + ID) are shown masked."""
+    """Numbers that embed an ID number (特种作业 "T" + ID, 特种设备 the ID itself) are shown
+    with the ID masked as the holder's own number is."""
     normalized = normalize_number(number)
     if load_catalog().scheme(scheme_code).number_embeds_id_number:
-        return normalized[0] + mask_id_number(normalized[1:])
+        return mask_embedded_id_number(normalized)
     return normalized
+
+
+def display_number_today(shown: str) -> str:
+    """A number as an earlier release displayed (and signed into credentials) it, in
+    today's mask: 特种设备 numbers then kept five leading digits (34082*********1094)."""
+    if len(shown) == 18 and shown[5:14] == "*" * 9 and shown[4] != "*":
+        return shown[:4] + "*" * 10 + shown[14:]
+    return shown
 
 
 def authority_name(department: str, province_name: str) -> str:
