@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, TodayDep
-from certbridge.identity import PROVINCES
+from certbridge.identity import ID_TYPES, PROVINCES
 from certbridge.query import service
 from certbridge.query.institutions import search_institutions
 from certbridge.query.schemas import PersonCertificates
@@ -27,31 +27,39 @@ def _render(
     return response
 
 
-def _form_error(request: Request, exc: Exception, name: str, mode: str) -> Response:
+def _form_error(
+    request: Request, exc: Exception, name: str, mode: str, id_type: str | None = None
+) -> Response:
     if isinstance(exc, InputError):
         message, status = exc.message, 422
     else:
         message, status = NOT_FOUND_MESSAGE, 404
     # The ID number is never echoed back, even into its own form field.
-    context = {"error": message, "name": name, "mode": mode}
+    context = {"error": message, "name": name, "mode": mode, "id_types": ID_TYPES}
+    if id_type in ID_TYPES:
+        context["id_type"] = id_type
     return _render(request, "index.html", context, status)
 
 
 def _results_page(
-    request: Request, query: Callable[[], PersonCertificates], name: str, mode: str
+    request: Request,
+    query: Callable[[], PersonCertificates],
+    name: str,
+    mode: str,
+    id_type: str | None = None,
 ) -> Response:
     """The results page, or the form again with the refusal (never the ID number)."""
     try:
         answer = query()
     except (InputError, NotFound) as exc:
-        return _form_error(request, exc, name, mode)
+        return _form_error(request, exc, name, mode, id_type)
     context = {"holder": answer.holder, "as_of": answer.as_of, "certificates": answer.certificates}
     return _render(request, "results.html", context)
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> Response:
-    return _render(request, "index.html", {"mode": "person"})
+    return _render(request, "index.html", {"mode": "person", "id_types": ID_TYPES})
 
 
 @router.post("/query", response_class=HTMLResponse, dependencies=[PersonQueryLimit])
@@ -62,14 +70,16 @@ def query_person(
     today: TodayDep,
     name: Annotated[str, Form(max_length=50)] = "",
     id_number: Annotated[str, Form(max_length=40)] = "",
+    id_type: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     return _results_page(
         request,
         lambda: service.certificates_of_person(
-            session, name=name, id_number=id_number, as_of=today, keys=keys
+            session, name=name, id_number=id_number, as_of=today, keys=keys, id_type=id_type or None
         ),
         name,
         "person",
+        id_type,
     )
 
 

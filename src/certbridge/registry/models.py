@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certbridge.db import Base
 
 CERTIFICATE_STATES = ("active", "suspended", "revoked")
+EMPLOYER_MAX_LENGTH = 120
 EVENT_KINDS = ("issued", "reviewed", "suspended", "reinstated", "revoked", "corrected")
 
 
@@ -111,6 +112,8 @@ class Certificate(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # 聘用单位, where the issuing department's file names it (exchange profiles).
+    employer: Mapped[str | None] = mapped_column(String(EMPLOYER_MAX_LENGTH))
     # Current state, kept in step with the event log for fast filtering.
     state: Mapped[str] = mapped_column(String(12), default="active")
     # The event log settled (registry.settlement): status on any date from `settled_through`
