@@ -64,6 +64,8 @@ class CertificateRow:
     state: str
     department: str
     province_code: str
+    # 聘用单位 where the file has it; None: not sent (what is registered stays).
+    employer: str | None = None
 
     def data(self) -> dict[str, Any]:
         """The values reconciliation compares (JSON-ready)."""
@@ -73,6 +75,7 @@ class CertificateRow:
             "issued_on": self.issued_on.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "state": self.state,
+            "employer": self.employer,
         }
 
 
@@ -169,6 +172,7 @@ def validate_certificate_row(
     number = _number(c, cert_type, level, id_number, province)
     issued_on, valid_until = _dates(c, cert_type, today)
     state = _state(c)
+    employer = _employer(c)
     if (
         c.errors
         or name is None
@@ -192,6 +196,7 @@ def validate_certificate_row(
         state=state,
         department=department,
         province_code=province,
+        employer=employer,
     )
 
 
@@ -409,6 +414,21 @@ def validity_problem(scheme: Scheme, issued: date, until: date | None) -> tuple[
         f"有效期至{until}与{scheme.name_zh}的有效期规则不符：应为发证日期后"
         f"{rule.validity_years}年（{first}），或经复审延期{step}年的整数倍",
     )
+
+
+EMPLOYER_MAX_LENGTH = 120  # as registry.models.EMPLOYER_MAX_LENGTH
+
+
+def _employer(c: _Collector) -> str | None:
+    text = " ".join(c.text("employer").split())
+    if len(text) > EMPLOYER_MAX_LENGTH:
+        c.add(
+            "employer",
+            "employer.too_long",
+            f"聘用单位不能超过{EMPLOYER_MAX_LENGTH}个字符，实际为{len(text)}个",
+        )
+        return None
+    return text or None
 
 
 def _state(c: _Collector) -> str | None:
