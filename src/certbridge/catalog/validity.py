@@ -126,9 +126,16 @@ def _walk(
     the reviews at the end of validity extended it."""
     steps: list[ReviewStep] = []
     last: date | None = None
+    first = 0  # reviews before this one are before the current window or already used
     while (due := _next_due(rule, issued, last, until)) is not None:
         opens = due - timedelta(days=_window_days(rule, due, until))
-        done = next((r for r in reviews if opens <= r <= due and (last is None or r > last)), None)
+        # The first review inside the window and after the previous due date counts. Both
+        # bounds only move forward, so the reviews passed over never count later either.
+        while first < len(reviews) and (
+            reviews[first] < opens or (last is not None and reviews[first] <= last)
+        ):
+            first += 1
+        done = reviews[first] if first < len(reviews) and reviews[first] <= due else None
         steps.append(ReviewStep(due, done))
         if done is None:
             break
