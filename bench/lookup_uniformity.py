@@ -8,7 +8,9 @@ exists 68 % of the time). In-process, on the query benchmark's database.
 Reads DIR/certbridge.sqlite3 and DIR/targets.json (number, holder name) as
 `bench/query_vs_datasette.py` builds them (default DIR: bench/out/query). For each source
 of the service (`RecordReader`, the plain-ASGI fast path's read, and a `Session`, the
-FastAPI route's) it times `query.service.certificate_by_number` for three kinds of lookup,
+FastAPI route's) it times `query.service.certificate_by_number`, and over HTTP on loopback
+(`certbridge serve`, one worker, as the issue measured it) the whole request, for three
+kinds of lookup,
 interleaved in random order: a right number with a wrong name, an unknown number of the
 same shape, and (for reference) a right number with its holder's name. Then it plays the
 attacker: a number's 30 timings are classed as "exists" when their median is above the
@@ -20,14 +22,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
+import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from certbridge.config import Settings
 from certbridge.db import make_engine, make_session_factory
@@ -37,6 +45,8 @@ from certbridge.registry.service import certificate_lookup_key
 from certbridge.runtime import keys_from
 
 HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
 KINDS = ("wrong_name", "unknown", "right_name")
 ATTACK_SAMPLES = 30
 
@@ -80,6 +90,70 @@ def time_lookups(
                     certificate_by_number(source, number=number, name=name, as_of=as_of, keys=keys)
                 timings[kind].append((time.perf_counter_ns() - started) / 1000)
     return timings
+
+
+@contextlib.contextmanager
+def server(database: Path) -> Iterator[http.client.HTTPConnection]:
+    """`certbridge serve` on a free loopback port (no rate limit), and a kept-alive client."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port = int(probe.getsockname()[1])
+    env = {
+        **os.environ,
+        "CERTBRIDGE_DATABASE_URL": f"sqlite:///{database}",
+        "CERTBRIDGE_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    command = [str(BIN / "certbridge"), "serve", f"--host={HOST}", f"--port={port}"]
+    process = subprocess.Popen(
+        [*command, "--workers=1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection((HOST, port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit("certbridge serve did not start") from None
+                time.sleep(0.2)
+        connection = http.client.HTTPConnection(HOST, port)
+        yield connection
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def time_requests(
+    connection: http.client.HTTPConnection, kinds: dict[str, list[tuple[str, str]]], rounds: int
+) -> dict[str, list[float]]:
+    """Microseconds per request (sent to answer read) for each kind, interleaved."""
+    timings: dict[str, list[float]] = {kind: [] for kind in kinds}
+    rng = random.Random(7)
+    size = min(len(v) for v in kinds.values())
+    for _ in range(rounds):
+        for index in range(size):
+            order = list(kinds)
+            rng.shuffle(order)
+            for kind in order:
+                number, name = kinds[kind][index]
+                path = f"/api/v1/certificates/{quote(number, safe='')}?name={quote(name, safe='')}"
+                started = time.perf_counter_ns()
+                connection.request("GET", path)
+                connection.getresponse().read()
+                timings[kind].append((time.perf_counter_ns() - started) / 1000)
+    return timings
+
+
+def report(timings: dict[str, list[float]], seed: int) -> dict[str, Any]:
+    part: dict[str, Any] = {kind: summary(values) for kind, values in timings.items()}
+    gap = part["wrong_name"]["median_us"] - part["unknown"]["median_us"]
+    part["wrong_minus_unknown_median_us"] = round(gap, 1)
+    part["attack_accuracy_30_samples"] = round(
+        attack_accuracy(timings["wrong_name"], timings["unknown"], 20_000, seed), 3
+    )
+    return part
 
 
 def attack_accuracy(exists: list[float], missing: list[float], trials: int, seed: int) -> float:
@@ -136,20 +210,16 @@ def main() -> None:
     results: dict[str, Any] = {"lookups_per_kind": min(len(v) for v in kinds.values())}
     for label, source in (("record_reader", reader), ("session", session)):
         time_lookups(source, keys, kinds, 1, as_of)  # warm caches and pages
-        timings = time_lookups(source, keys, kinds, args.rounds, as_of)
-        part = {kind: summary(values) for kind, values in timings.items()}
-        gap = part["wrong_name"]["median_us"] - part["unknown"]["median_us"]
-        part["wrong_minus_unknown_median_us"] = round(gap, 1)
-        part["attack_accuracy_30_samples"] = round(
-            attack_accuracy(timings["wrong_name"], timings["unknown"], 20_000, args.seed), 3
-        )
-        results[label] = part
+        results[label] = report(time_lookups(source, keys, kinds, args.rounds, as_of), args.seed)
     reader.close()
     session.close()
     engine.dispose()
+    with server(database) as connection:
+        time_requests(connection, kinds, 1)
+        results["http"] = report(time_requests(connection, kinds, args.rounds), args.seed)
     print(f"{results['lookups_per_kind']} numbers per kind, {args.rounds} rounds, {database}")
     print(f"{'source':<14}{'kind':<12}{'median µs':>10}{'mean µs':>10}{'p10':>8}{'p90':>8}")
-    for label in ("record_reader", "session"):
+    for label in ("record_reader", "session", "http"):
         for kind in KINDS:
             s = results[label][kind]
             print(

@@ -78,9 +78,9 @@ def test_an_unknown_id_type_is_refused_with_the_choices() -> None:
     assert "外国人永久居留身份证" in caught.value.message
 
 
-@given(residents)
-def test_without_a_type_a_resident_number_is_read_as_before(value: str) -> None:
-    identity = parse_identity(value, today=TODAY)
+@given(residents, st.sampled_from([None, "", " "]))
+def test_without_a_type_a_resident_number_is_read_as_before(value: str, blank: str | None) -> None:
+    identity = parse_identity(value, blank, today=TODAY)
     parsed = parse_id_number(value, today=TODAY)
     assert (identity.value, identity.kind, identity.sex) == (parsed.value, "resident", parsed.sex)
     assert identity.id_type == "resident"

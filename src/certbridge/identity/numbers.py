@@ -202,9 +202,9 @@ def resolve_id_type(text: str) -> IdType:
 def parse_identity(raw: str, id_type: str | None = None, *, today: date | None = None) -> Identity:
     """The document a holder named, checked by the rules of its type.
 
-    Without a type, the number is a 居民身份证 or 港澳台居民居住证 number (told apart by
-    its address code), as before ID types existed."""
-    if id_type is None:
+    Without a type (None or blank), the number is a 居民身份证 or 港澳台居民居住证 number
+    (told apart by its address code), as before ID types existed."""
+    if id_type is None or not id_type.strip():
         return _from_id_number(parse_id_number(raw, today=today))
     chosen = resolve_id_type(id_type)
     if chosen == "resident":

@@ -75,7 +75,7 @@ def query_person(
     return _results_page(
         request,
         lambda: service.certificates_of_person(
-            session, name=name, id_number=id_number, as_of=today, keys=keys, id_type=id_type or None
+            session, name=name, id_number=id_number, as_of=today, keys=keys, id_type=id_type
         ),
         name,
         "person",
