@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from certbridge.config import Settings
 from certbridge.errors import NotFound
 from certbridge.identity import make_id_number
-from certbridge.query.service import RecordReader, certificate_by_number
+from certbridge.query.service import RecordReader, certificate_by_number, certificates_of_person
 from certbridge.registry.service import Keys, record_event
 from certbridge.web.app import create_app
 from support import Registry
@@ -165,6 +165,27 @@ def test_a_wrong_name_runs_what_an_unknown_number_runs_on_the_fast_read(
             del reader._rows  # back to the class's method
     finally:
         reader.close()
+
+
+def test_a_wrong_name_with_a_right_id_number_runs_what_an_unknown_holder_runs(
+    session: Session, keys: Keys, statements: list[str], registry: Registry
+) -> None:
+    person, id_number = registry.person("赵建华")
+    registry.certificate(person, id_number, "低压电工作业", issued=date(2023, 2, 1))
+    session.commit()
+    unknown = make_id_number("140105", date(1988, 5, 6), 997)
+
+    def holder(number: str) -> Callable[[], object]:
+        return lambda: certificates_of_person(
+            session, name=WRONG_NAME, id_number=number, as_of=AS_OF, keys=keys
+        )
+
+    _warm(holder(id_number), holder(unknown))
+    statements.clear()
+    calls = _python_calls(holder(id_number))
+    ran, statements[:] = list(statements), []
+    _same(calls, _python_calls(holder(unknown)))
+    _same(ran, statements)
 
 
 # ---------------------------------------------------------------- both HTTP paths

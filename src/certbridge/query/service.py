@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Select, and_, bindparam, select
+from sqlalchemy import Engine, Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from certbridge.catalog import Scheme, load_catalog, review_walk
@@ -184,9 +184,9 @@ _RECORD_QUERY = (
     .order_by(Certificate.id, CertificateEvent.id)
 )
 
-# The hot read: the certificate with its settled status instead of its event log, and only
-# its reviews (the review history), so one row per certificate and review
-# (registry.settlement; lifecycle.status_from_settled).
+# The hot read: the certificate with its settled status instead of its event log, so one
+# row per certificate (registry.settlement; lifecycle.status_from_settled). The dates of its
+# reviews are read apart, only for the certificates whose settlement shows a review met.
 _SETTLED_BY_NUMBER_KEY_AND_NAME = (
     _with_view_tables(
         select(
@@ -195,18 +195,13 @@ _SETTLED_BY_NUMBER_KEY_AND_NAME = (
             Certificate.settled_standing,
             Certificate.settled_due_on,
             Certificate.settled_until,
-            CertificateEvent.effective_on,
         )
     )
-    .outerjoin(
-        CertificateEvent,
-        and_(
-            CertificateEvent.certificate_id == Certificate.id,
-            CertificateEvent.kind == "reviewed",
-        ),
-    )
     .where(Certificate.number_key == bindparam("key"), Person.name == bindparam("name"))
-    .order_by(Certificate.id, CertificateEvent.id)
+    .order_by(Certificate.id)
+)
+_REVIEW_DATES = select(CertificateEvent.effective_on).where(
+    CertificateEvent.certificate_id == bindparam("key"), CertificateEvent.kind == "reviewed"
 )
 
 # Statements built once; only the key (and name) change from one request to the next.
@@ -249,17 +244,17 @@ class RecordReader:
     once fetched, so it still sees every commit, and the pool's check-out and rollback
     were a fifth of a lookup. A server database borrows from the pool each time."""
 
-    # Positions of date columns in rows of the two queries; SQLite hands back text.
+    # Positions of date columns in rows of the queries; SQLite hands back text.
     _DATE_COLUMNS = (6, 7, 19)
-    _SETTLED_DATE_COLUMNS = (6, 7, 18, 20, 21, 22)
+    _SETTLED_DATE_COLUMNS = (6, 7, 18, 20, 21)
+    _REVIEW_DATE_COLUMNS = (0,)
     MMAP_BYTES = 1 << 30  # address space; the pages stay the OS's file cache
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        full = _BY_NUMBER_KEY_AND_NAME.compile(dialect=engine.dialect)
-        settled = _SETTLED_BY_NUMBER_KEY_AND_NAME.compile(dialect=engine.dialect)
-        self._full = _Compiled(full.string, full.params, full.positiontup)
-        self._settled = _Compiled(settled.string, settled.params, settled.positiontup)
+        self._full = _Compiled.of(_BY_NUMBER_KEY_AND_NAME, engine)
+        self._settled = _Compiled.of(_SETTLED_BY_NUMBER_KEY_AND_NAME, engine)
+        self._reviews = _Compiled.of(_REVIEW_DATES, engine)
         self._sqlite = engine.dialect.name == "sqlite"
         self._local = threading.local()
         self._held: list[Any] = []
@@ -267,27 +262,29 @@ class RecordReader:
     def by_number_key(self, key: str, name: str, as_of: date) -> list[CertificateRecord]:
         """The certificates under this number key held by `name` (none for another name),
         each with its settled status when that answers for `as_of` (active, no event after
-        it) and its reviews, else with its event log."""
-        rows = self._rows(self._settled, key, name, self._SETTLED_DATE_COLUMNS)
-        records: dict[int, CertificateRecord] = {}
+        it) and the reviews it met, else with its event log."""
+        given = {"key": key, "name": name}
+        rows = self._rows(self._settled, given, self._SETTLED_DATE_COLUMNS)
+        records = []
         for row in rows:
-            certificate_id, *fields, through, standing, due_on, until, reviewed_on = row
+            certificate_id, *fields, through, standing, due_on, until = row
             if through is None or through > as_of or standing != "active":
                 # Suspended, revoked, or not settled for this date: the log answers,
                 # with the dates and reasons of its events.
-                return _group(self._rows(self._full, key, name, self._DATE_COLUMNS))
-            record = records.get(certificate_id)
-            if record is None:
-                settled = Settled(through, standing, due_on, until)
-                record = records[certificate_id] = _record(fields, settled)
-            if reviewed_on is not None:
-                record.events.append(Event("reviewed", reviewed_on))
-        return list(records.values())
+                return _group(self._rows(self._full, given, self._DATE_COLUMNS))
+            record = _record(fields, Settled(through, standing, due_on, until))
+            if _met_a_review(record):
+                dates = self._rows(
+                    self._reviews, {"key": certificate_id}, self._REVIEW_DATE_COLUMNS
+                )
+                record.events.extend(Event("reviewed", day) for (day,) in dates)
+            records.append(record)
+        return records
 
     def _rows(
-        self, query: _Compiled, key: str, name: str, date_columns: tuple[int, ...]
+        self, query: _Compiled, given: dict[str, Any], date_columns: tuple[int, ...]
     ) -> list[Any]:
-        values = {**query.defaults, "key": key, "name": name}
+        values = {**query.defaults, **given}
         params: Any = values if query.order is None else tuple(values[n] for n in query.order)
         if self._sqlite:
             rows = self._thread_connection().execute(query.sql, params).fetchall()
@@ -330,6 +327,20 @@ class _Compiled:
     sql: str
     defaults: dict[str, Any]
     order: Sequence[str] | None
+
+    @classmethod
+    def of(cls, statement: Select[*tuple[Any, ...]], engine: Engine) -> _Compiled:
+        compiled = statement.compile(dialect=engine.dialect)
+        return cls(compiled.string, compiled.params, compiled.positiontup)
+
+
+def _met_a_review(record: CertificateRecord) -> bool:
+    """Whether a settled certificate met a review (复审 …): its first unmet due date is not
+    its first due date. Only then are the dates of its reviews worth a read."""
+    assert record.settled is not None
+    rule = load_catalog().scheme(record.scheme).validity
+    first = review_walk(rule, issued=record.issued_on, valid_until=record.valid_until, reviews=())
+    return bool(first) and record.settled.due_on != first[0].due
 
 
 def _with_dates(row: Sequence[Any], columns: tuple[int, ...]) -> list[Any]:
