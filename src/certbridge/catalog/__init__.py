@@ -30,9 +30,11 @@ from certbridge.catalog.numbers import (
     validate_number,
 )
 from certbridge.catalog.validity import (
+    ReviewStep,
     ValidityState,
     add_years,
     default_valid_until,
+    review_walk,
     settle_reviews,
     state_on,
     validity_on,
@@ -49,6 +51,7 @@ __all__ = [
     "NumberInfo",
     "Occupation",
     "Province",
+    "ReviewStep",
     "Scheme",
     "StatusWords",
     "ValidityRule",
@@ -60,6 +63,7 @@ __all__ = [
     "load_catalog_from",
     "normalize_number",
     "normalize_type_text",
+    "review_walk",
     "settle_reviews",
     "state_on",
     "validate_number",

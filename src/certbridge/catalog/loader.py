@@ -466,6 +466,7 @@ def _certificate_type(
         requires_level=e.flag("requires_level"),
         unconfirmed=e.flag("unconfirmed"),
         source=e.text("source", defaults["source"]),
+        item_code=e.opt_str("item_code"),
     )
 
 

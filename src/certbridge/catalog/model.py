@@ -143,3 +143,5 @@ class CertificateType:
     requires_level: bool
     unconfirmed: bool
     source: str = ""
+    # 作业项目代号 of the 特种设备 catalogue (N1, Q2 …); None where a scheme has none.
+    item_code: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from certbridge.catalog.model import ValidityRule
 
@@ -93,19 +93,56 @@ def _window_days(rule: ValidityRule, due: date, until: date | None) -> int:
     return rule.review_window_days or 0
 
 
+class ReviewStep(NamedTuple):
+    """A due date of a review (复审/延期复核) and the date of the review that met it."""
+
+    due: date
+    done_on: date | None
+
+
+def review_walk(
+    rule: ValidityRule, *, issued: date, valid_until: date | None, reviews: Sequence[date]
+) -> list[ReviewStep]:
+    """The review history: every due date met by a timely review, with that review's date,
+    then the first unmet due date (done_on None), if any. Empty when the scheme has no
+    reviews. Pass only the reviews up to the date of interest."""
+    until = valid_until or default_valid_until(rule, issued)
+    return _walk(rule, issued, until, sorted(reviews))[0]
+
+
 def _settle_reviews(
     rule: ValidityRule, issued: date, until: date | None, reviews: Sequence[date]
 ) -> tuple[date | None, date | None]:
-    """Walk the due dates met by timely reviews: (first unmet due date, effective valid_until)."""
+    """(first unmet due date, effective valid_until) at the end of the walk."""
+    steps, until = _walk(rule, issued, until, reviews)
+    unmet = steps[-1].due if steps and steps[-1].done_on is None else None
+    return unmet, until
+
+
+def _walk(
+    rule: ValidityRule, issued: date, until: date | None, reviews: Sequence[date]
+) -> tuple[list[ReviewStep], date | None]:
+    """Walk the due dates met by timely reviews (sorted): the steps, and valid_until as
+    the reviews at the end of validity extended it."""
+    steps: list[ReviewStep] = []
     last: date | None = None
+    first = 0  # reviews before this one are before the current window or already used
     while (due := _next_due(rule, issued, last, until)) is not None:
         opens = due - timedelta(days=_window_days(rule, due, until))
-        if not any(opens <= r <= due and (last is None or r > last) for r in reviews):
-            return due, until
+        # The first review inside the window and after the previous due date counts. Both
+        # bounds only move forward, so the reviews passed over never count later either.
+        while first < len(reviews) and (
+            reviews[first] < opens or (last is not None and reviews[first] <= last)
+        ):
+            first += 1
+        done = reviews[first] if first < len(reviews) and reviews[first] <= due else None
+        steps.append(ReviewStep(due, done))
+        if done is None:
+            break
         if until is not None and due >= until and rule.extension_years is not None:
             until = add_years(until, rule.extension_years)
         last = due
-    return None, until
+    return steps, until
 
 
 def state_on(

@@ -29,6 +29,7 @@ CERTIFICATE_FIELDS = (
     "issued_on",
     "valid_until",
     "status",
+    "employer",
 )
 STATUS_FIELDS = ("number", "type", "name", "action", "effective_on", "reason")
 DEPARTMENTS = ("mohrss", "mem", "mohurd", "samr")

@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from certbridge.catalog import default_valid_until, load_catalog
+from certbridge.catalog import default_valid_until, load_catalog, settle_reviews
 from certbridge.exchange.models import CertificateVersion
 from certbridge.exchange.rules import STATE_LABELS, CertificateRow, RowError
 from certbridge.identity import mask_id_number
@@ -57,6 +57,10 @@ class Existing:
     issued_on: date
     valid_until: date | None
     state: str
+    employer: str | None = None
+    # 有效期至 as the reviews recorded by the import date extended the printed one (what an
+    # export writes); None where no review extended it.
+    extended_until: date | None = None
 
     def data(self) -> dict[str, Any]:
         return {
@@ -65,6 +69,7 @@ class Existing:
             "issued_on": self.issued_on.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "state": self.state,
+            "employer": self.employer,
         }
 
 
@@ -149,11 +154,40 @@ class Reconciler:
             Certificate.issued_on,
             Certificate.valid_until,
             Certificate.state,
+            Certificate.employer,
         )
         for row in session.execute(select(*columns).where(Certificate.number_key.in_(keys))):
             values = dict(row._mapping)
             found.setdefault(values.pop("number_key"), []).append(Existing(**values))
+        self._extended_until(session, [e for group in found.values() for e in group])
         return found
+
+    def _extended_until(self, session: Session, existing: list[Existing]) -> None:
+        """Where reviews extended a certificate's validity, the date they extended it to:
+        a row carrying that date (an export's 有效期至) is the same validity as the printed
+        date it extends, not a correction."""
+        catalog = load_catalog()
+        ids = {e.id: e for e in existing if catalog.scheme(e.scheme).validity.extension_years}
+        if not ids:
+            return
+        reviews: dict[int, list[date]] = {}
+        found = session.execute(
+            select(CertificateEvent.certificate_id, CertificateEvent.effective_on).where(
+                CertificateEvent.certificate_id.in_(ids),
+                CertificateEvent.kind == "reviewed",
+                CertificateEvent.effective_on <= self.today,
+            )
+        )
+        for certificate_id, effective_on in found:
+            reviews.setdefault(certificate_id, []).append(effective_on)
+        for certificate_id, days in reviews.items():
+            e = ids[certificate_id]
+            rule = catalog.scheme(e.scheme).validity
+            until = settle_reviews(
+                rule, issued=e.issued_on, valid_until=e.valid_until, reviews=days
+            )
+            if until[1] != (e.valid_until or default_valid_until(rule, e.issued_on)):
+                e.extended_until = until[1]
 
     def _plan_row(
         self,
@@ -184,7 +218,7 @@ class Reconciler:
             work.new_certificates.append((number, person_key, self._certificate_values(
                 row, number_key, issuer_id)))  # fmt: skip
             return
-        if _effective(row) == _effective_existing(same):
+        if _effective(row, same) == _effective_existing(same) and not _employer_changes(row, same):
             work.outcomes[number] = "unchanged"
             return
         transition = _transition_problem(same.state, row.state)
@@ -237,6 +271,7 @@ class Reconciler:
             "issued_on": row.issued_on,
             "valid_until": _valid_until(row),
             "state": row.state,
+            "employer": row.employer,
         }
 
     # ------------------------------------------------------------ writing
@@ -338,7 +373,8 @@ class Reconciler:
         events: list[dict[str, Any]] = []
         versions = []
         for number, existing, row in work.updates:
-            new = _effective(row)
+            new = _effective(row, existing)
+            new["employer"] = existing.employer if row.employer is None else row.employer
             source = self.source(number)
             session.execute(
                 update(Certificate)
@@ -346,8 +382,9 @@ class Reconciler:
                 .values(
                     level=row.level,
                     issued_on=row.issued_on,
-                    valid_until=_valid_until(row),
+                    valid_until=_recorded_until(row, existing),
                     state=row.state,
+                    employer=new["employer"],
                 )
             )
             previous = existing.data()
@@ -361,7 +398,11 @@ class Reconciler:
                     "current": json.dumps(row.data() | new, ensure_ascii=False),
                 }
             )
-            changed = [k for k in ("level", "issued_on", "valid_until") if previous[k] != new[k]]
+            changed = [
+                k
+                for k in ("level", "issued_on", "valid_until", "employer")
+                if previous[k] != new[k]
+            ]
             if changed:
                 reason = "导入更正：" + "、".join(changed)
                 events.append(self._event(existing.id, "corrected", self.today, reason, source))
@@ -382,8 +423,21 @@ def _valid_until(row: CertificateRow) -> date | None:
     )
 
 
-def _effective(row: CertificateRow) -> dict[str, Any]:
+def _recorded_until(row: CertificateRow, existing: Existing | None) -> date | None:
+    """The row's 有效期至 as the registry records it: an extension by recorded reviews
+    (what an export writes) stands for the printed date it extends."""
     until = _valid_until(row)
+    if existing is not None and until is not None and until == existing.extended_until:
+        return existing.valid_until
+    return until
+
+
+def _employer_changes(row: CertificateRow, existing: Existing) -> bool:
+    return row.employer is not None and row.employer != existing.employer
+
+
+def _effective(row: CertificateRow, existing: Existing | None = None) -> dict[str, Any]:
+    until = _recorded_until(row, existing)
     return {
         "level": row.level,
         "issued_on": row.issued_on.isoformat(),
@@ -395,6 +449,7 @@ def _effective(row: CertificateRow) -> dict[str, Any]:
 def _effective_existing(existing: Existing) -> dict[str, Any]:
     data = existing.data()
     data.pop("type_code")
+    data.pop("employer")
     return data
 
 

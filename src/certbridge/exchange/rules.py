@@ -77,6 +77,8 @@ class CertificateRow:
     department: str
     province_code: str
     state_word: str = ""  # the file's word for a standing other than active (暂扣, 吊销 …)
+    # 聘用单位 where the file has it; None: not sent (what is registered stays).
+    employer: str | None = None
 
     def data(self) -> dict[str, Any]:
         """The values reconciliation compares (JSON-ready)."""
@@ -86,6 +88,7 @@ class CertificateRow:
             "issued_on": self.issued_on.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "state": self.state,
+            "employer": self.employer,
         }
 
 
@@ -183,6 +186,7 @@ def validate_certificate_row(
     number = _number(c, cert_type, level, id_number, province)
     issued_on, valid_until = _dates(c, cert_type, today, id_number)
     state, state_word = _state(c)
+    employer = _employer(c)
     if (
         c.errors
         or name is None
@@ -207,6 +211,7 @@ def validate_certificate_row(
         department=department,
         province_code=province,
         state_word=state_word,
+        employer=employer,
     )
 
 
@@ -428,6 +433,21 @@ def validity_problem(scheme: Scheme, issued: date, until: date | None) -> tuple[
         f"有效期至{until}与{scheme.name_zh}的有效期规则不符：应为发证日期后"
         f"{rule.validity_years}年（{first}），或经复审延期{step}年的整数倍",
     )
+
+
+EMPLOYER_MAX_LENGTH = 120  # as registry.models.EMPLOYER_MAX_LENGTH
+
+
+def _employer(c: _Collector) -> str | None:
+    text = " ".join(c.text("employer").split())
+    if len(text) > EMPLOYER_MAX_LENGTH:
+        c.add(
+            "employer",
+            "employer.too_long",
+            f"聘用单位不能超过{EMPLOYER_MAX_LENGTH}个字符，实际为{len(text)}个",
+        )
+        return None
+    return text or None
 
 
 def _state(c: _Collector) -> tuple[str | None, str]:

@@ -39,3 +39,14 @@ def id_number_hash(canonical: str, key: bytes) -> str:
         # A non-canonical value would hash to a key no lookup could ever find.
         raise ValueError("id_number_hash takes the canonical 18-character value")
     return keyed_hash(canonical, key, purpose=ID_NUMBER_PURPOSE)
+
+
+def identity_hash(kind: str, canonical: str, key: bytes) -> str:
+    """Keyed hash of a holder's document (numbers.Identity's kind and value).
+
+    GB 11643 numbers (居民身份证, 港澳台居民居住证, the 18-digit 外国人永久居留身份证, whose
+    leading 9 is no address code) share the ID-number hash; any other document is hashed
+    under a purpose of its kind, so a passport number can never meet an ID number's hash."""
+    if _CANONICAL_ID.fullmatch(canonical) and kind != "passport":
+        return id_number_hash(canonical, key)
+    return keyed_hash(canonical, key, purpose=f"{ID_NUMBER_PURPOSE}:{kind}")

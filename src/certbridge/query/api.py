@@ -57,10 +57,20 @@ def list_certificates(
     today: TodayDep,
     name: NameParam,
     id_number: Annotated[str, Query(min_length=1, max_length=40, description="证件号码")],
+    id_type: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="证件类型: resident (居民身份证), hmt_permit (港澳台居民居住证), "
+            "foreign_permanent (外国人永久居留身份证), passport (护照: the 3-letter nationality "
+            "code, then the number, e.g. USA 123456789); absent: 居民身份证 or "
+            "港澳台居民居住证, told apart by the number",
+        ),
+    ] = None,
 ) -> PersonCertificates:
     """Every certificate of one person across all schemes, with its status today."""
     return service.certificates_of_person(
-        session, name=name, id_number=id_number, as_of=today, keys=keys
+        session, name=name, id_number=id_number, as_of=today, keys=keys, id_type=id_type
     )
 
 

@@ -24,6 +24,15 @@ def query(
     name: Annotated[str, typer.Option("--name", help="持证人姓名")],
     id_number: Annotated[str | None, typer.Option("--id-number", help="证件号码")] = None,
     number: Annotated[str | None, typer.Option("--number", help="证书编号")] = None,
+    id_type: Annotated[
+        str | None,
+        typer.Option(
+            "--id-type",
+            help="证件类型：居民身份证、港澳台居民居住证、外国人永久居留身份证、护照"
+            "（或 resident、hmt_permit、foreign_permanent、passport）；不填时按号码识别"
+            "居民身份证或港澳台居民居住证",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出与接口相同的 JSON")] = False,
 ) -> None:
     """查询一个人的全部证书（--name --id-number）或一本证书（--number --name）。"""
@@ -39,6 +48,7 @@ def query(
                     id_number=id_number,
                     as_of=clock.today(),
                     keys=keys_from(settings),
+                    id_type=id_type,
                 )
                 if id_number is not None
                 else service.certificate_by_number(
@@ -77,6 +87,8 @@ def certificate_table(
     table.add_column("状态", overflow="fold", ratio=2)
     for c in certificates:
         name = f"{c.type.name} {c.level.name}" if c.level else c.type.name
+        if c.item_code:
+            name = f"{name}（{c.item_code}）"
         table.add_row(
             c.number,
             f"{name}\n[dim]{c.scheme.name}\n{c.issuer.name}[/dim]",

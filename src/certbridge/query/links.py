@@ -13,21 +13,28 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from certbridge.identity import parse_id_number
+from certbridge.identity import identity_hash, parse_identity
 from certbridge.query.schemas import CertificateView
 from certbridge.query.service import issue_verification_token
-from certbridge.registry.models import Certificate, VerificationToken
-from certbridge.registry.service import Keys, certificate_lookup_key, find_person
+from certbridge.registry.models import Certificate, Person, VerificationToken
+from certbridge.registry.service import Keys, certificate_lookup_key
 
 
 def tokens_for_person(
-    session: Session, keys: Keys, id_number: str, as_of: date, views: Sequence[CertificateView]
+    session: Session,
+    keys: Keys,
+    id_number: str,
+    as_of: date,
+    views: Sequence[CertificateView],
+    id_type: str | None = None,
 ) -> list[str]:
     """Tokens for the certificates of a person query's answer, in the answer's order."""
-    person = find_person(session, parse_id_number(id_number, today=as_of), keys)
-    if person is None:
+    identity = parse_identity(id_number, id_type, today=as_of)
+    key = identity_hash(identity.kind, identity.value, keys.hash_key)
+    person_id = session.scalar(select(Person.id).where(Person.id_hash == key))
+    if person_id is None:
         return []
-    return _tokens(session, Certificate.person_id == person.id, views)
+    return _tokens(session, Certificate.person_id == person_id, views)
 
 
 def tokens_for_number(

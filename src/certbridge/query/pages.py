@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from certbridge.errors import NOT_FOUND_MESSAGE, InputError, NotFound
 from certbridge.http.deps import KeysDep, PersonQueryLimit, SessionDep, SettingsDep, TodayDep
 from certbridge.http.handoff import holder_ticket
-from certbridge.identity import PROVINCES, province_name
+from certbridge.identity import ID_TYPES, PROVINCES, province_name
 from certbridge.query import links, service
 from certbridge.query.institutions import search_institutions
 from certbridge.query.schemas import PersonCertificates
@@ -43,7 +43,9 @@ def _form_error(request: Request, exc: Exception, typed: dict[str, str]) -> Resp
         message, status = exc.message, 422
     else:
         message, status = NOT_FOUND_MESSAGE, 404
-    return _render(request, "index.html", {"error": message, **typed}, status, NO_STORE)
+    return _render(
+        request, "index.html", {"error": message, "id_types": ID_TYPES, **typed}, status, NO_STORE
+    )
 
 
 def _results_page(
@@ -70,7 +72,7 @@ def _results_page(
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> Response:
-    return _render(request, "index.html", {"mode": "person"})
+    return _render(request, "index.html", {"mode": "person", "id_types": ID_TYPES})
 
 
 @router.post("/query", response_class=HTMLResponse, dependencies=[PersonQueryLimit])
@@ -81,18 +83,21 @@ def query_person(
     today: TodayDep,
     name: Annotated[str, Form(max_length=50)] = "",
     id_number: Annotated[str, Form(max_length=40)] = "",
+    id_type: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     def tokens(answer: PersonCertificates) -> list[str]:
-        found = links.tokens_for_person(session, keys, id_number, today, answer.certificates)
+        found = links.tokens_for_person(
+            session, keys, id_number, today, answer.certificates, id_type or None
+        )
         session.commit()
         return found
 
     return _results_page(
         request,
         lambda: service.certificates_of_person(
-            session, name=name, id_number=id_number, as_of=today, keys=keys
+            session, name=name, id_number=id_number, as_of=today, keys=keys, id_type=id_type
         ),
-        {"mode": "person", "name": name, "id_number": id_number},
+        {"mode": "person", "name": name, "id_number": id_number, "id_type": id_type},
         tokens,
         # 我能免考什么？ for this holder: the typed ID number, sealed (http.handoff).
         handoff=holder_ticket(id_number, keys.seal_key),

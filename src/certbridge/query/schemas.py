@@ -61,23 +61,64 @@ class StatusView(BaseModel):
     counts: bool = Field(description="whether the certificate is in force on as_of")
 
 
+class ReviewView(BaseModel):
+    due_on: date = Field(description="the date the review was due")
+    done_on: date | None = Field(description="the date of the review that met it; null: not done")
+
+
+class ReviewHistoryView(BaseModel):
+    """The reviews (复审, 延期复核 …) of a scheme that has them, as the export's columns."""
+
+    word: str = Field(description="the scheme's word for its review, e.g. 复审 or 延期复核")
+    history: list[ReviewView] = Field(
+        description="each due date in turn; the last is the next or the missed one (done_on null)"
+    )
+    last_done_on: date | None = Field(description="最近复审日期 (or the scheme's word)")
+    next_due_on: date | None = Field(
+        description="下次复审日期 (or the scheme's word); in the past when it was missed; "
+        "null when none is due or the certificate was revoked"
+    )
+
+
 class CertificateView(BaseModel):
     number: str = Field(description="numbers that embed an ID number are masked")
     scheme: NamedCode
     type: NamedCode
+    item_code: str | None = Field(
+        default=None, description="作业项目代号 of 特种设备 certificates (N1, Q2 …)"
+    )
     occupation: NamedCode | None
     level: LevelView | None
     category: NamedCode | None
     issuer: IssuerView
     institution: InstitutionRef | None
+    employer: str | None = Field(
+        default=None, description="聘用单位, where the issuing department sent it"
+    )
     issued_on: date
     valid_until: date | None
     status: StatusView
+    reviews: ReviewHistoryView | None = Field(
+        default=None, description="review history; null for schemes without reviews"
+    )
+
+
+SexCode = Literal["male", "female", "unknown"]
 
 
 class HolderView(BaseModel):
     name: str
     id_number_masked: str
+    id_type: NamedCode | None = Field(
+        default=None,
+        description="证件类型: resident, hmt_permit, foreign_permanent or passport",
+    )
+    sex: SexCode = Field(
+        default="unknown",
+        description="from the ID number's 17th digit (居民身份证, 港澳台居民居住证); "
+        "unknown for other documents",
+    )
+    sex_label: str = Field(default="未知", description="男, 女 or 未知")
 
 
 class PersonCertificates(BaseModel):

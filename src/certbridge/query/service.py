@@ -14,9 +14,17 @@ from typing import Any
 from sqlalchemy import Engine, Executable, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from certbridge.catalog import load_catalog
+from certbridge.catalog import Scheme, load_catalog, review_walk
 from certbridge.errors import NOT_FOUND_MESSAGE, NotFound
-from certbridge.identity import parse_id_number, province_name, validate_name
+from certbridge.identity import (
+    ID_TYPES,
+    KIND_ID_TYPES,
+    identity_hash,
+    parse_identity,
+    province_name,
+    sex_from_masked,
+    validate_name,
+)
 from certbridge.query.schemas import (
     CertificateView,
     HolderView,
@@ -25,10 +33,19 @@ from certbridge.query.schemas import (
     LevelView,
     NamedCode,
     PersonCertificates,
+    ReviewHistoryView,
+    ReviewView,
+    SexCode,
     StatusView,
     VerificationView,
 )
-from certbridge.registry.lifecycle import Event, Settled, status_from_settled, status_on
+from certbridge.registry.lifecycle import (
+    Event,
+    Settled,
+    Status,
+    status_from_settled,
+    status_on,
+)
 from certbridge.registry.models import (
     Certificate,
     CertificateEvent,
@@ -37,25 +54,37 @@ from certbridge.registry.models import (
     Person,
     VerificationToken,
 )
-from certbridge.registry.service import (
-    Keys,
-    certificate_lookup_key,
-    check_number_shape,
-    find_person,
+from certbridge.registry.service import Keys, certificate_lookup_key, check_number_shape
+
+# The holder is found by document hash and name together, so that a right number with a
+# wrong name runs the same statements and the same code as an unknown number (issue 10.14).
+_PERSON_BY_HASH_AND_NAME = select(Person.id, Person.name, Person.id_masked, Person.id_kind).where(
+    Person.id_hash == bindparam("key"), Person.name == bindparam("name")
 )
 
 
 def certificates_of_person(
-    session: Session, *, name: str, id_number: str, as_of: date, keys: Keys
+    session: Session,
+    *,
+    name: str,
+    id_number: str,
+    as_of: date,
+    keys: Keys,
+    id_type: str | None = None,
 ) -> PersonCertificates:
+    """Every certificate of a holder. `id_type` (居民身份证 …, see identity.ID_TYPES) checks
+    the number by its document's rules; without it a 居民身份证 or 港澳台居民居住证 number
+    is recognised by its shape."""
     clean_name = validate_name(name)
-    parsed = parse_id_number(id_number, today=as_of)
-    person = find_person(session, parsed, keys)
-    if person is None or person.name != clean_name:
+    identity = parse_identity(id_number, id_type, today=as_of)
+    key = identity_hash(identity.kind, identity.value, keys.hash_key)
+    session.flush()
+    person = session.execute(_PERSON_BY_HASH_AND_NAME, {"key": key, "name": clean_name}).first()
+    if person is None:
         raise NotFound
     records = certificate_records(session, _BY_PERSON, person.id)
     return PersonCertificates(
-        holder=HolderView(name=person.name, id_number_masked=person.id_masked),
+        holder=holder_view(person.name, person.id_masked, person.id_kind),
         as_of=as_of,
         certificates=sorted((certificate_view(r, as_of) for r in records), key=_display_order),
     )
@@ -66,20 +95,20 @@ def certificate_by_number(
 ) -> PersonCertificates:
     """The certificate with this number (a 特种作业 card number may cover several 操作项目).
 
-    `source` is a Session, or on the hot path of the API a RecordReader."""
+    `source` is a Session, or on the hot path of the API a RecordReader. The name is part
+    of the query: a right number with a wrong name reads no row, as an unknown number."""
     clean_name = validate_name(name)
     check_number_shape(number)
     key = certificate_lookup_key(number, keys)
     if isinstance(source, RecordReader):
-        records = source.by_number_key(key, as_of)
+        records = source.by_number_key(key, clean_name, as_of)
     else:
-        records = certificate_records(source, _BY_NUMBER_KEY, key)
-    if not records or records[0].holder_name != clean_name:
+        records = certificate_records(source, _BY_NUMBER_KEY_AND_NAME, key, name=clean_name)
+    if not records:
         raise NotFound
+    first = records[0]
     return PersonCertificates(
-        holder=HolderView(
-            name=records[0].holder_name, id_number_masked=records[0].holder_id_masked
-        ),
+        holder=holder_view(first.holder_name, first.holder_id_masked, first.holder_id_kind),
         as_of=as_of,
         certificates=[certificate_view(r, as_of) for r in records],
     )
@@ -106,6 +135,8 @@ class CertificateRecord:
     issuer_name: str
     issuer_department: str
     issuer_province: str
+    holder_id_kind: str
+    employer: str | None
 
 
 # What a certificate's view shows, in the order CertificateRecord takes it (after the id).
@@ -123,6 +154,8 @@ _VIEW_COLUMNS = (
     IssuingAuthority.name,
     IssuingAuthority.department,
     IssuingAuthority.province_code,
+    Person.id_kind,
+    Certificate.employer,
     Institution.code,
     Institution.name,
     Institution.kind,
@@ -153,8 +186,9 @@ _RECORD_QUERY = (
 )
 
 # The hot read: the certificate with its settled status instead of its event log, so one
-# row per certificate (registry.settlement; lifecycle.status_from_settled).
-_SETTLED_BY_NUMBER_KEY = (
+# row per certificate (registry.settlement; lifecycle.status_from_settled). The dates of its
+# reviews are read apart, only for the certificates whose settlement shows a review met.
+_SETTLED_BY_NUMBER_KEY_AND_NAME = (
     _with_view_tables(
         select(
             *_VIEW_COLUMNS,
@@ -164,24 +198,29 @@ _SETTLED_BY_NUMBER_KEY = (
             Certificate.settled_until,
         )
     )
-    .where(Certificate.number_key == bindparam("key"))
+    .where(Certificate.number_key == bindparam("key"), Person.name == bindparam("name"))
     .order_by(Certificate.id)
 )
+_REVIEW_DATES = select(CertificateEvent.effective_on).where(
+    CertificateEvent.certificate_id == bindparam("key"), CertificateEvent.kind == "reviewed"
+)
 
-# Statements built once; only the key changes from one request to the next.
-_BY_NUMBER_KEY = _RECORD_QUERY.where(Certificate.number_key == bindparam("key"))
+# Statements built once; only the key (and name) change from one request to the next.
+_BY_NUMBER_KEY_AND_NAME = _RECORD_QUERY.where(
+    Certificate.number_key == bindparam("key"), Person.name == bindparam("name")
+)
 _BY_PERSON = _RECORD_QUERY.where(Certificate.person_id == bindparam("key"))
 _BY_ID = _RECORD_QUERY.where(Certificate.id == bindparam("key"))
 
 
 def certificate_records(
-    session: Session, statement: Executable, key: str | int
+    session: Session, statement: Executable, key: str | int, **params: str
 ) -> list[CertificateRecord]:
-    """The certificates that `statement` finds for `key`, in id order, each with its
-    events in recorded order. A plain Core read on the session's connection: no ORM
-    objects are needed to answer (pending changes are flushed first, as a query would)."""
+    """The certificates that `statement` finds for `key` (and `params`), in id order, each
+    with its events in recorded order. A plain Core read on the session's connection: no
+    ORM objects are needed to answer (pending changes are flushed first, as a query would)."""
     session.flush()
-    return _group(session.connection().execute(statement, {"key": key}))
+    return _group(session.connection().execute(statement, {"key": key, **params}))
 
 
 def _group(rows: Iterable[Sequence[Any]]) -> list[CertificateRecord]:
@@ -206,45 +245,55 @@ class RecordReader:
     once fetched, so it still sees every commit, and the pool's check-out and rollback
     were a fifth of a lookup. A server database borrows from the pool each time."""
 
-    # Positions of date columns in rows of the two queries; SQLite hands back text.
-    _DATE_COLUMNS = (6, 7, 17)
-    _SETTLED_DATE_COLUMNS = (6, 7, 16, 18, 19)
+    # Positions of date columns in rows of the queries; SQLite hands back text.
+    _DATE_COLUMNS = (6, 7, 19)
+    _SETTLED_DATE_COLUMNS = (6, 7, 18, 20, 21)
+    _REVIEW_DATE_COLUMNS = (0,)
     MMAP_BYTES = 1 << 30  # address space; the pages stay the OS's file cache
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        full = _BY_NUMBER_KEY.compile(dialect=engine.dialect)
-        settled = _SETTLED_BY_NUMBER_KEY.compile(dialect=engine.dialect)
-        self._full_sql, self._settled_sql = full.string, settled.string
-        self._positional = full.positional
+        self._full = _Compiled.of(_BY_NUMBER_KEY_AND_NAME, engine)
+        self._settled = _Compiled.of(_SETTLED_BY_NUMBER_KEY_AND_NAME, engine)
+        self._reviews = _Compiled.of(_REVIEW_DATES, engine)
         self._sqlite = engine.dialect.name == "sqlite"
         self._local = threading.local()
         self._held: list[Any] = []
 
-    def by_number_key(self, key: str, as_of: date) -> list[CertificateRecord]:
-        """The certificates under this number key, each with its settled status when that
-        answers for `as_of` (active, no event after it), else with its event log."""
-        rows = self._rows(self._settled_sql, key, self._SETTLED_DATE_COLUMNS)
+    def by_number_key(self, key: str, name: str, as_of: date) -> list[CertificateRecord]:
+        """The certificates under this number key held by `name` (none for another name),
+        each with its settled status when that answers for `as_of` (active, no event after
+        it) and the reviews it met, else with its event log."""
+        given = {"key": key, "name": name}
+        rows = self._rows(self._settled, given, self._SETTLED_DATE_COLUMNS)
         records = []
         for row in rows:
-            _id, *fields, through, standing, due_on, until = row
+            certificate_id, *fields, through, standing, due_on, until = row
             if through is None or through > as_of or standing != "active":
                 # Suspended, revoked, or not settled for this date: the log answers,
                 # with the dates and reasons of its events.
-                return _group(self._rows(self._full_sql, key, self._DATE_COLUMNS))
+                return _group(self._rows(self._full, given, self._DATE_COLUMNS))
             record = _record(fields, Settled(through, standing, due_on, until))
+            if _met_a_review(record):
+                dates = self._rows(
+                    self._reviews, {"key": certificate_id}, self._REVIEW_DATE_COLUMNS
+                )
+                record.events.extend(Event("reviewed", day) for (day,) in dates)
             records.append(record)
         return records
 
-    def _rows(self, sql: str, key: str, date_columns: tuple[int, ...]) -> list[Any]:
-        params: Any = (key,) if self._positional else {"key": key}
+    def _rows(
+        self, query: _Compiled, given: dict[str, Any], date_columns: tuple[int, ...]
+    ) -> list[Any]:
+        values = {**query.defaults, **given}
+        params: Any = values if query.order is None else tuple(values[n] for n in query.order)
         if self._sqlite:
-            rows = self._thread_connection().execute(sql, params).fetchall()
+            rows = self._thread_connection().execute(query.sql, params).fetchall()
             return [_with_dates(row, date_columns) for row in rows]
         connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
-            cursor.execute(sql, params)
+            cursor.execute(query.sql, params)
             found: list[Any] = list(cursor.fetchall())
             cursor.close()
         finally:
@@ -269,6 +318,30 @@ class RecordReader:
             connection.close()
         self._held.clear()
         self._local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement compiled for the engine's dialect: its SQL, the values of its fixed
+    parameters, and the order of positional parameters (None for named ones)."""
+
+    sql: str
+    defaults: dict[str, Any]
+    order: Sequence[str] | None
+
+    @classmethod
+    def of(cls, statement: Select[*tuple[Any, ...]], engine: Engine) -> _Compiled:
+        compiled = statement.compile(dialect=engine.dialect)
+        return cls(compiled.string, compiled.params, compiled.positiontup)
+
+
+def _met_a_review(record: CertificateRecord) -> bool:
+    """Whether a settled certificate met a review (复审 …): its first unmet due date is not
+    its first due date. Only then are the dates of its reviews worth a read."""
+    assert record.settled is not None
+    rule = load_catalog().scheme(record.scheme).validity
+    first = review_walk(rule, issued=record.issued_on, valid_until=record.valid_until, reviews=())
+    return bool(first) and record.settled.due_on != first[0].due
 
 
 def _with_dates(row: Sequence[Any], columns: tuple[int, ...]) -> list[Any]:
@@ -298,6 +371,28 @@ def _display_order(view: CertificateView) -> tuple[int, date]:
     return (0 if view.status.counts else 1, view.issued_on)
 
 
+def holder_view(name: str, id_masked: str, id_kind: str) -> HolderView:
+    """The holder as answers show them: masked number, 证件类型 and 性别."""
+    sex = _SEX_CODES[sex_from_masked(id_kind, id_masked)]
+    return HolderView(
+        name=name,
+        id_number_masked=id_masked,
+        id_type=_id_type_view(id_kind),
+        sex=sex,
+        sex_label=_SEX_LABELS[sex],
+    )
+
+
+_SEX_CODES: dict[str | None, SexCode] = {"M": "male", "F": "female", None: "unknown"}
+_SEX_LABELS: dict[SexCode, str] = {"male": "男", "female": "女", "unknown": "未知"}
+
+
+@functools.cache
+def _id_type_view(id_kind: str) -> NamedCode:
+    id_type = KIND_ID_TYPES.get(id_kind, id_kind)
+    return NamedCode(code=id_type, name=ID_TYPES.get(id_type, id_kind))
+
+
 def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
     catalog = load_catalog()
     scheme = catalog.scheme(record.scheme)
@@ -316,11 +411,13 @@ def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
         number=record.number_display,
         scheme=_scheme_view(record.scheme),
         type=_type_view(record.type_code),
+        item_code=catalog.types[record.type_code].item_code,
         occupation=_occupation_view(record.occupation_code) if record.occupation_code else None,
         level=_level_view(record.level) if record.level else None,
         category=_category_view(record.type_code),
         issuer=_issuer_of(record),
         institution=record.institution,
+        employer=record.employer,
         issued_on=record.issued_on,
         valid_until=status.valid_until,
         status=StatusView(
@@ -330,6 +427,38 @@ def certificate_view(record: CertificateRecord, as_of: date) -> CertificateView:
             due_date=status.due_date,
             counts=status.counts,
         ),
+        reviews=_review_history(scheme, record, status, as_of),
+    )
+
+
+# Statuses after which no review is due any more.
+_NO_REVIEW_DUE = frozenset({"revoked", "cancelled", "not_issued"})
+
+
+def _review_history(
+    scheme: Scheme, record: CertificateRecord, status: Status, as_of: date
+) -> ReviewHistoryView | None:
+    """The reviews (复审, 延期复核 …) recorded up to `as_of`, walked over the scheme's due
+    dates (catalog.review_walk): the same dates as the export's columns."""
+    word = scheme.validity.review_kind_zh
+    if word is None:
+        return None
+    reviews = [e.effective_on for e in record.events if e.kind == "reviewed"]
+    steps = review_walk(
+        scheme.validity,
+        issued=record.issued_on,
+        valid_until=record.valid_until,
+        reviews=[day for day in reviews if day <= as_of],
+    )
+    if status.code in _NO_REVIEW_DUE and steps and steps[-1].done_on is None:
+        steps.pop()
+    done = [step.done_on for step in steps if step.done_on is not None]
+    unmet = steps[-1].due if steps and steps[-1].done_on is None else None
+    return ReviewHistoryView(
+        word=word,
+        history=[ReviewView(due_on=step.due, done_on=step.done_on) for step in steps],
+        last_done_on=done[-1] if done else None,
+        next_due_on=unmet,
     )
 
 
@@ -451,6 +580,7 @@ __all__ = [
     "certificate_records",
     "certificate_view",
     "certificates_of_person",
+    "holder_view",
     "issue_verification_token",
     "mask_name",
     "verify_token",

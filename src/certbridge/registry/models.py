@@ -23,6 +23,7 @@ from certbridge.catalog import STANDING_WORDS
 from certbridge.db import Base
 
 CERTIFICATE_STATES = ("active", "suspended", "revoked", "cancelled")
+EMPLOYER_MAX_LENGTH = 120
 EVENT_KINDS = (
     "issued",
     "reviewed",
@@ -127,6 +128,8 @@ class Certificate(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # 聘用单位, where the issuing department's file names it (exchange profiles).
+    employer: Mapped[str | None] = mapped_column(String(EMPLOYER_MAX_LENGTH))
     # The standing in force (events dated later have not taken effect), kept in step with
     # the event log for fast filtering.
     state: Mapped[str] = mapped_column(String(12), default="active")
