@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     # Serve GET /api/v1/certificates/{number} as plain ASGI (query.fastpath). Off only to
     # compare it with the FastAPI route, which gives the same answers more slowly.
     lookup_fast_path: bool = True
+    # Department files (docs/exchange.md, "Limits"): the largest batch upload, and what an
+    # import reads of any file; a row past a limit is rejected, naming the row.
+    max_upload_bytes: int = Field(default=64 << 20, ge=1)
+    import_max_line_chars: int = Field(default=65_536, ge=16)
+    import_max_field_chars: int = Field(default=4_096, ge=16)
+    import_max_columns: int = Field(default=256, ge=8)
+    import_max_cells: int = Field(default=50_000_000, ge=1)
+    import_max_json_depth: int = Field(default=32, ge=2)
+    import_max_number_digits: int = Field(default=64, ge=8)
+    import_max_xlsx_bytes: int = Field(default=256 << 20, ge=1)
+    # Originals of imported files, sealed, by SHA-256 (default: $DATA_DIR/exchange/files).
+    exchange_file_dir: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
