@@ -91,3 +91,11 @@ class Files:
 @pytest.fixture
 def files(tmp_path: Path) -> Files:
     return Files(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Kept originals (and anything else under the data dir) stay in the test's folder."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("CERTBRIDGE_DATA_DIR", str(folder))
+    return folder

@@ -99,9 +99,10 @@ class ReadError(InputError):
         self.row = row
 
 
-def _problem(code: str, message: str, column: str | None = None, value: object = None) -> dict:  # type: ignore[type-arg]
-    shown = None if value is None else clip(str(value))
-    return {"code": code, "message": message, "column": column, "value": shown}
+def _problem(
+    code: str, message: str, column: str | None = None, value: str | None = None
+) -> dict[str, Any]:
+    return {"code": code, "message": message, "column": column, "value": value}
 
 
 @dataclass(frozen=True)
@@ -281,10 +282,10 @@ def open_table(
 
 
 class _Cut:
-    """A physical line longer than the limit, skipped: its length."""
+    """A physical line longer than the limit, skipped: its start and its length."""
 
-    def __init__(self, length: int) -> None:
-        self.length = length
+    def __init__(self, start: str, length: int) -> None:
+        self.start, self.length = start, length
 
 
 class _TooLong(Exception):
@@ -336,11 +337,11 @@ class _Lines:
             raise StopIteration
         self.count += 1
         if len(line) > self.limit and line[-1] not in "\r\n":
-            length = len(line)
+            start, length = line[:KEEP_CHARS], len(line)
             while line and line[-1] not in "\r\n":  # skip the rest, in bounded pieces
                 line = self.stream.readline(BLOCK)
-                length += len(line)
-            return self.count, _Cut(length)
+                length += len(line.rstrip("\r\n"))
+            return self.count, _Cut(start, length)
         return self.count, line
 
     def put_back_after_first(self) -> tuple[int, str]:
@@ -372,8 +373,9 @@ def _bounded_csv(lines: _Lines, limits: Limits) -> Iterator[Record]:
             yield _open_quote(lines.put_back_after_first())
         except csv.Error:
             number, line = lines.put_back_after_first()
-            problem = _problem("row.unreadable", "本行无法按CSV读取（含空字符等）", None, line)
-            yield number, Refused([problem], clip(line))
+            text = clip(line.rstrip("\r\n"))
+            problem = _problem("row.unreadable", "本行无法按CSV读取（含空字符等）", None, text)
+            yield number, Refused([problem], text)
         else:
             if len(lines.record) > 1:
                 yield _open_quote(lines.put_back_after_first())
@@ -385,7 +387,7 @@ def _bounded_csv(lines: _Lines, limits: Limits) -> Iterator[Record]:
 
 def _too_long_line(cut: _Cut, limits: Limits) -> Refused:
     message = f"本行有{cut.length}个字符，超过每行上限{limits.line_chars}个字符，未读取"
-    return Refused([_problem("row.too_long", message)], f"（原长{cut.length}字符，未保存）")
+    return Refused([_problem("row.too_long", message)], clip(cut.start, cut.length))
 
 
 def _open_quote(first: tuple[int, str]) -> Record:
@@ -394,8 +396,8 @@ def _open_quote(first: tuple[int, str]) -> Record:
         f"第{number}行的引号没有闭合（或单元格内有换行），其后的行被读进了同一个单元格；"
         "本行未导入，其后的行已单独读取"
     )
-    text = line.rstrip("\r\n")
-    return number, Refused([_problem("row.unterminated_quote", message, None, text)], clip(text))
+    text = clip(line.rstrip("\r\n"))
+    return number, Refused([_problem("row.unterminated_quote", message, None, text)], text)
 
 
 def _xlsx_records(source: SourceFile, sheet: str | None, limits: Limits) -> Iterator[Record]:
