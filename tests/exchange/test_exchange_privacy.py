@@ -62,7 +62,9 @@ def test_a_stranger_uploading_real_id_numbers_never_learns_the_registered_names(
     client: TestClient, session: Session, holders: dict[str, str], files
 ) -> None:  # type: ignore[no-untyped-def]
     stranger = _token(session, "department", "mem:11")  # 北京应急: issued nothing to them
-    rows = [_special_operation("张三", id_number, "北京市应急管理厅") for id_number in holders.values()]
+    rows = [
+        _special_operation("张三", id_number, "北京市应急管理厅") for id_number in holders.values()
+    ]
     response = _post(client, stranger, files.csv(rows))
 
     assert response.status_code == 200, response.text

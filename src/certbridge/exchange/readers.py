@@ -71,12 +71,17 @@ class Limits:
     xlsx_bytes: int = 256 << 20  # a workbook's parts together, uncompressed
 
 
+_CLIPPED = "…（已截断，原长"
+
+
 def clip(text: str, length: int | None = None) -> str:
-    """A value as quarantine keeps it: whole up to KEEP_CHARS, else its start and length."""
-    length = len(text) if length is None else length
-    if length <= KEEP_CHARS and len(text) == length:
-        return text
-    return f"{text[:KEEP_CHARS]}…（已截断，原长{length}字符）"
+    """A value as quarantine keeps it: whole up to KEEP_CHARS, else its start and length
+    (`length`, when `text` is already only the start). Clipping twice changes nothing."""
+    if length is None:
+        if len(text) <= KEEP_CHARS or text.startswith(_CLIPPED, KEEP_CHARS):
+            return text
+        length = len(text)
+    return f"{text[:KEEP_CHARS]}{_CLIPPED}{length}字符）"
 
 
 def unguard(value: str) -> str:

@@ -240,11 +240,16 @@ def _find_or_start(
 
 def _chunks(rows: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
     chunk: list[tuple[int, Any]] = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= size:
+    try:
+        for item in rows:
+            chunk.append(item)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except ReadError:
+        if chunk:  # the rows read before reading stopped are imported first
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 
