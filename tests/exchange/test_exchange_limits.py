@@ -86,7 +86,8 @@ def test_a_small_workbook_with_one_huge_shared_string_is_read_in_bounded_memory(
     assert problem.errors[0].column == "证件号码"
     assert "40000000" in problem.errors[0].message
     kept = _quarantined(session)[2]["证件号码"]
-    assert len(kept) < 1_100 and "原长40000000字符" in kept
+    assert len(kept) < 1_100
+    assert "原长40000000字符" in kept
     assert len(report.model_dump_json()) < 20_000
 
 
@@ -184,7 +185,8 @@ def test_an_oversized_csv_line_after_thousands_of_good_rows_is_one_rejected_row(
     assert (rejected.row, rejected.errors[0].code) == (4_502, "row.too_long")
     assert again.already_imported
     kept = _quarantined(session)[4_502]["原始内容"]
-    assert len(kept) < 1_100 and "已截断" in kept
+    assert len(kept) < 1_100
+    assert "已截断" in kept
 
 
 def test_a_cell_past_the_limit_is_named_and_kept_cut_and_the_original_file_is_kept(
@@ -199,7 +201,8 @@ def test_a_cell_past_the_limit_is_named_and_kept_cut_and_the_original_file_is_ke
 
     error = report.rejected_rows[0].errors[0]
     assert (error.code, error.column) == ("row.field_too_long", "发证机关")
-    assert error.value is not None and "原长10008字符" in error.value
+    assert error.value is not None
+    assert "原长10008字符" in error.value
     assert len(_quarantined(session)[2]["发证机关"]) < 1_100
     kept = store / report.sha256
     assert path.read_bytes()[:50] not in kept.read_bytes()  # sealed, not in clear
@@ -213,7 +216,7 @@ def test_a_cell_past_the_limit_is_named_and_kept_cut_and_the_original_file_is_ke
 
 def test_a_duplicated_header_is_refused_naming_it(session: Session, keys: Keys, files) -> None:  # type: ignore[no-untyped-def]
     header = ["姓名", *files.header[1:], "姓名"]
-    row = files.special_operation_row(1) + ["李四"]
+    row = [*files.special_operation_row(1), "李四"]
     with pytest.raises(InputError) as refused:
         import_file(session, files.csv([row], header=header), _request(), keys)
     assert refused.value.code == "file.duplicate_header"
@@ -323,7 +326,9 @@ def test_the_rejected_rows_file_neutralises_formulas_and_reads_back_as_it_was_se
     raw = out.read_text(encoding="utf-8-sig")
     assert imported.exit_code == 1  # nothing went in
     assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells)
-    assert "'=HYPERLINK(" in raw and "'@SUM(1)" in raw and "'--" in raw
+    assert "'=HYPERLINK(" in raw
+    assert "'@SUM(1)" in raw
+    assert "'--" in raw
     assert raw.splitlines()[1].startswith('"')  # every cell quoted
 
     with out.open(encoding="utf-8-sig", newline="") as stream:

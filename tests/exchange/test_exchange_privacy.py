@@ -198,7 +198,8 @@ def test_the_uploader_may_withdraw_its_row_but_never_rename_the_holder(
 ) -> None:
     before = _get(client, session, "department", "mem:11", f"/{opened}").json()
     assert before["may_correct"] is False
-    assert before["issuers"] == [] and before["registered_name"] is None
+    assert before["issuers"] == []
+    assert before["registered_name"] is None
     renamed = _resolve(client, session, "mem:11", opened, outcome="correct_registered",
                        reason="我方登记为张三")  # fmt: skip
     assert renamed.status_code == 403
@@ -238,7 +239,8 @@ def test_an_issuer_corrects_the_registered_name_and_the_row_is_imported_with_an_
     corrected = session.scalars(
         select(CertificateEvent).where(CertificateEvent.kind == "corrected")
     ).one()
-    assert corrected.actor.startswith("token:") and "姓名" in corrected.reason
+    assert corrected.actor.startswith("token:")
+    assert "姓名" in corrected.reason
     # The uploader's row is now one of the person's certificates: it is an issuer now.
     uploader_view = _get(client, session, "department", "mem:11", f"/{opened}").json()
     assert uploader_view["access"] == "issuer"
@@ -266,11 +268,13 @@ def test_conflicts_are_listed_shown_and_resolved_from_the_command_line(
 
     listed = cli.invoke(app, ["exchange", "conflicts", "list", "--token", uploader])
     assert listed.exit_code == 0, listed.output
-    assert "张三" in listed.output and "王涵芳" not in listed.output
+    assert "张三" in listed.output
+    assert "王涵芳" not in listed.output
     shown = cli.invoke(app, ["exchange", "conflicts", "show", str(opened)],
                        env={"CERTBRIDGE_TOKEN": regulator})  # fmt: skip
     assert shown.exit_code == 0, shown.output
-    assert "王涵芳" in shown.output and "监管部门" in shown.output
+    assert "王涵芳" in shown.output
+    assert "监管部门" in shown.output
     refused = cli.invoke(app, ["exchange", "conflicts", "resolve", str(opened), "--token",
                                uploader, "--outcome", "correct", "--reason", "改名"])  # fmt: skip
     assert refused.exit_code == 1
