@@ -406,17 +406,19 @@ def _open_quote(first: tuple[int, str]) -> Record:
 
 
 def _xlsx_records(source: SourceFile, sheet: str | None, limits: Limits) -> Iterator[Record]:
-    book = _open_workbook(source, limits)
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = "、".join(book.sheetnames)
-            raise _refuse("file.sheet", f"工作表“{sheet}”不存在，可选：{names}")
-        yield from _sheet_rows(source, book, sheet, limits)
-    finally:
-        book.close()
+    # The file is ours to close: openpyxl may leave a part open when a workbook breaks it.
+    with source.path.open("rb") as stream:
+        book = _open_workbook(source, stream, limits)
+        try:
+            if sheet is not None and sheet not in book.sheetnames:
+                names = "、".join(book.sheetnames)
+                raise _refuse("file.sheet", f"工作表“{sheet}”不存在，可选：{names}")
+            yield from _sheet_rows(source, book, sheet, limits)
+        finally:
+            book.close()
 
 
-def _open_workbook(source: SourceFile, limits: Limits) -> Any:
+def _open_workbook(source: SourceFile, stream: IO[bytes], limits: Limits) -> Any:
     from openpyxl.reader.excel import ExcelReader  # heavy import, only for spreadsheets
 
     class BoundedReader(ExcelReader):  # type: ignore[misc]
@@ -424,10 +426,8 @@ def _open_workbook(source: SourceFile, limits: Limits) -> Any:
             self.shared_strings = _shared_strings(self.archive, self.package, limits)
 
     try:
-        reader = BoundedReader(source.path, read_only=True, data_only=True)
+        reader = BoundedReader(stream, read_only=True, data_only=True)
         reader.read()
-    except InputError:
-        raise
     except Exception as exc:  # a hostile workbook can break openpyxl in any way
         raise _refuse(
             "file.xlsx_invalid", f"XLSX文件“{source.name}”已损坏或不完整（{type(exc).__name__}）"
