@@ -161,7 +161,7 @@ async def _import_upload(
             return await run_in_threadpool(
                 service.import_file, session, path, import_request, keys, display_name=name
             )
-        except ImportInProgress as busy:
+        except (ImportInProgress, service.ImportBusy) as busy:
             return error_response(request, 409, busy.code, busy.message, busy.field)
 
 
