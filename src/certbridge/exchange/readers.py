@@ -52,6 +52,7 @@ _CANDIDATES = ("utf-8", "gb18030")  # GB18030 is a superset of GBK and GB2312
 csv.field_size_limit(2**31 - 1)
 
 PROBLEMS = "_problems"  # key of a row's reading problems: [{code, message, column, value}]
+UNREAD = "原始内容"  # key of the text of a record that could not be read as cells
 KEEP_CHARS = 1_000  # a longer value is kept as its start and its length
 # A leading character that makes a spreadsheet read a cell as a formula (OWASP's CSV
 # injection list, with the full-width forms a Chinese input method types).
@@ -624,7 +625,7 @@ def _data_rows(
     width = len(header)
     for number, values in records:
         if isinstance(values, Refused):
-            yield number, {"原始内容": values.text, PROBLEMS: values.problems}
+            yield number, {UNREAD: values.text, PROBLEMS: values.problems}
             continue
         if _is_blank(values):
             continue
@@ -686,8 +687,12 @@ def _jsonl_table(source: SourceFile, profile: Profile, limits: Limits) -> Table:
     first = next(rows, None)
     if first is None:
         raise _refuse("file.no_rows", f"文件“{source.name}”没有数据行")
-    header = [str(k) for k in first[1] if k != PROBLEMS]
-    if PROBLEMS in first[1] or not all(
+    number, row = first
+    if PROBLEMS in row and UNREAD in row:  # the first line names the columns
+        problem = row[PROBLEMS][0]
+        raise _refuse(problem["code"], f"第{number}行（决定列名的第一行）：{problem['message']}")
+    header = [str(k) for k in row if k != PROBLEMS]
+    if not all(
         any(normalize_header(h) in map(normalize_header, header) for h in c.headers)
         for c in profile.required
     ):
@@ -708,7 +713,7 @@ def _jsonl_rows(source: SourceFile, limits: Limits) -> Iterator[tuple[int, Row]]
                 return
             except _TooLong as too_long:
                 refused = _too_long_line(too_long.cut, limits)
-                yield too_long.number, {"原始内容": refused.text, PROBLEMS: refused.problems}
+                yield too_long.number, {UNREAD: refused.text, PROBLEMS: refused.problems}
                 continue
             if line.strip():
                 yield lines.record[0][0], _json_object(line.rstrip("\r\n"), limits)
@@ -735,7 +740,7 @@ def _depth(text: str) -> int:
 
 
 def _json_object(text: str, limits: Limits) -> Row:
-    shown = {"原始内容": clip(text)}
+    shown = {UNREAD: clip(text)}
     # Counting brackets is cheap; only a line that could be too deep is scanned.
     if text.count("{") + text.count("[") > limits.json_depth and _depth(text) > limits.json_depth:
         message = f"本行JSON嵌套超过{limits.json_depth}层"

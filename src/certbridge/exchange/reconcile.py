@@ -69,7 +69,7 @@ class Existing:
 # registry holds (the registered name) stays out of it.
 NAME_CONFLICT_NEUTRAL = (
     "本行姓名与该证件号码的登记信息不一致，未导入；本行已隔离，"
-    "待发证部门或监管部门核实处理（certbridge exchange conflicts）"
+    "待相关发证部门或监管部门核实处理（见姓名冲突列表）"
 )
 
 

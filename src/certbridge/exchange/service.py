@@ -34,6 +34,7 @@ from certbridge.exchange.models import ImportChunk, ImportRun, NameConflict, Qua
 from certbridge.exchange.profile import Profile
 from certbridge.exchange.readers import (
     PROBLEMS,
+    UNREAD,
     Limits,
     ReadError,
     SourceFile,
@@ -276,7 +277,7 @@ def _import_certificates(
 
 
 def _validated(request: ImportRequest, raw: dict[str, Any], table: Table, issuer: Issuer) -> Any:
-    if "原始内容" in raw:  # not read as cells (too long, an open quote): nothing to check
+    if UNREAD in raw:  # not read as cells (too long, an open quote): nothing to check
         return [RowError(**problem) for problem in raw[PROBLEMS]]
     return validate_certificate_row(request.profile, raw, table.fields, issuer, request.today)
 
@@ -382,7 +383,7 @@ def _import_status(
         for number, raw in chunk:
             result = (
                 [RowError(**problem) for problem in raw[PROBLEMS]]
-                if "原始内容" in raw
+                if UNREAD in raw
                 else validate_status_row(request.profile, raw, table.fields, request.today)
             )
             results.append((number, result))
