@@ -26,6 +26,7 @@ from certbridge.exchange import archive
 from certbridge.exchange.models import ImportRun, QuarantinedRow
 from certbridge.exchange.profile import load_profile
 from certbridge.exchange.readers import Limits
+from certbridge.exchange.rejected import write_rejected_csv
 from certbridge.exchange.rules import Issuer
 from certbridge.exchange.service import ImportRequest, import_file
 from certbridge.registry.models import Certificate
@@ -204,6 +205,11 @@ def test_a_cell_past_the_limit_is_named_and_kept_cut_and_the_original_file_is_ke
     assert error.value is not None
     assert "原长10008字符" in error.value
     assert len(_quarantined(session)[2]["发证机关"]) < 1_100
+    rejected = io.StringIO()
+    header = json.loads(session.scalars(select(ImportRun)).one().header)
+    write_rejected_csv(rejected, header, [(2, _quarantined(session)[2], error.message)])
+    assert "原长10008字符" in rejected.getvalue()
+    assert len(rejected.getvalue()) < 2_000  # the report file shows the cut value too
     kept = store / report.sha256
     assert path.read_bytes()[:50] not in kept.read_bytes()  # sealed, not in clear
     restored = io.BytesIO()
@@ -220,7 +226,7 @@ def test_a_duplicated_header_is_refused_naming_it(session: Session, keys: Keys, 
     with pytest.raises(InputError) as refused:
         import_file(session, files.csv([row], header=header), _request(), keys)
     assert refused.value.code == "file.duplicate_header"
-    assert "“姓名”" in refused.value.message
+    assert "表头（第1行）“姓名”" in refused.value.message
     assert _count(session, ImportRun) == 0
 
 
@@ -318,8 +324,9 @@ def test_the_rejected_rows_file_neutralises_formulas_and_reads_back_as_it_was_se
     dashes[6], dashes[7] = "2023-02-30", "--"  # a bad date; "--" is 长期 (no expiry)
     source = files.csv([hostile, dashes])
     imported = cli.invoke(app, ["import", "--profile", "standard", "--province", "14", str(source)])
-    out = tmp_path / "rejected.csv"
-    cli.invoke(app, ["import-report", "1", "--rejected-csv", str(out)])
+    out, original = tmp_path / "rejected.csv", tmp_path / "original.csv"
+    cli.invoke(app, ["import-report", "1", "--rejected-csv", str(out), "--original", str(original)])
+    assert original.read_bytes() == source.read_bytes()  # the file as it was sent
 
     with out.open(encoding="utf-8-sig", newline="") as stream:
         cells = [cell for row in csv.reader(stream) for cell in row]

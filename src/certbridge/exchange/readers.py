@@ -277,8 +277,8 @@ def open_table(
         records = _xlsx_records(source, sheet, limits)
     else:
         records = _csv_records(source, limits)
-    header = _find_header(source, profile, records)
-    _check_header(source, header, limits)
+    where, header = _find_header(source, profile, records)
+    _check_header(source, header, limits, f"第{where}行")
     fields, ignored = map_fields(profile, header)
     rows = _data_rows(records, header, limits, texts_only=source.format == "csv")
     first = next(rows, None)
@@ -549,38 +549,43 @@ def _is_blank(values: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _find_header(source: SourceFile, profile: Profile, records: Iterator[Record]) -> list[str]:
+def _find_header(
+    source: SourceFile, profile: Profile, records: Iterator[Record]
+) -> tuple[int, list[str]]:
+    """The header row's number and cells."""
     seen: list[list[Any]] = []
-    for _number, values in records:
+    for number, values in records:
         if isinstance(values, Refused) or _is_blank(values):
             continue
         names = [normalize_header(v) for v in values]
         if all(any(normalize_header(h) in names for h in c.headers) for c in profile.required):
-            return ["" if v is None else str(v).strip() for v in values]
+            return number, ["" if v is None else str(v).strip() for v in values]
         seen.append(values)
         if len(seen) >= HEADER_SEARCH_ROWS:
             break
     raise _missing_columns(source, profile, seen[0] if seen else [])
 
 
-def _check_header(source: SourceFile, header: list[str], limits: Limits) -> None:
+def _check_header(source: SourceFile, header: list[str], limits: Limits, where: str) -> None:
     """One column per header, and a header of bounded size (it is stored with the run)."""
     if len(header) > limits.columns:
         raise _refuse(
             "file.too_many_columns",
-            f"文件“{source.name}”的表头有{len(header)}列，超过上限{limits.columns}列",
+            f"文件“{source.name}”的表头（{where}）有{len(header)}列，超过上限{limits.columns}列",
         )
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if len(name) > HEADER_CHARS:
-            raise _refuse("file.header_too_long", f"表头第{position}列超过{HEADER_CHARS}个字符")
+            raise _refuse(
+                "file.header_too_long", f"表头（{where}）第{position}列超过{HEADER_CHARS}个字符"
+            )
         key = normalize_header(name)
         if not key:
             continue
         if key in seen:
             raise _refuse(
                 "file.duplicate_header",
-                f"表头“{name}”出现了不止一次（第{seen[key]}列和第{position}列），"
+                f"表头（{where}）“{name}”出现了不止一次（第{seen[key]}列和第{position}列），"
                 "无法确定使用哪一列，请删除或改名其中一列",
             )
         seen[key] = position
@@ -697,7 +702,7 @@ def _jsonl_table(source: SourceFile, profile: Profile, limits: Limits) -> Table:
         for c in profile.required
     ):
         raise _missing_columns(source, profile, list(header))
-    _check_header(source, header, limits)
+    _check_header(source, header, limits, f"第{number}行")
     fields, ignored = map_fields(profile, header)
     return Table(tuple(header), fields, chain([first], rows), ignored)
 

@@ -100,7 +100,7 @@ class Reconciler:
 
     def __init__(self, keys: Keys, run_id: int, file_name: str, actor: str, today: date):
         self.keys, self.run_id, self.file_name = keys, run_id, file_name
-        self.actor, self.today = actor, today
+        self.actor, self.today = actor[:100], today  # the events' actor column
         self._authorities: dict[tuple[str, str], int] = {}
 
     def forget(self) -> None:
