@@ -13,19 +13,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from certbridge.config import Settings
 from certbridge.errors import InputError
 from certbridge.exchange.profile import load_profile
 from certbridge.exchange.readers import KEEP_CHARS, Limits, inspect_file, open_table
+from certbridge.exchange.service import limits_from
 from workbooks import write_workbook
 
-LIMITS = Limits(
-    line_chars=512,
-    field_chars=64,
-    columns=16,
-    cells=2_000,
-    json_depth=8,
-    number_digits=20,
-    xlsx_bytes=300_000,
+# Small limits, set the way an operator sets them.
+LIMITS = limits_from(
+    Settings(
+        import_max_line_chars=512,
+        import_max_field_chars=64,
+        import_max_columns=16,
+        import_max_cells=2_000,
+        import_max_json_depth=8,
+        import_max_number_digits=20,
+        import_max_xlsx_bytes=300_000,
+    )
 )
 HEADER = "姓名,证件号码,证书编号,证书类型,职业技能等级,发证机关,发证日期,有效期至,状态"
 MEMORY = 16 << 20  # far above what the limits need, far below what unbounded reads take
@@ -149,3 +154,7 @@ def test_a_sheet_of_a_million_empty_rows_and_a_far_cell_stops_at_the_cell_limit(
     with pytest.raises(InputError) as stopped:
         list(open_table(source, load_profile("standard"), limits=LIMITS).rows)
     assert stopped.value.code == "file.too_many_cells"
+
+
+def test_the_readers_default_limits_are_the_settings_defaults() -> None:
+    assert limits_from(Settings()) == Limits()
