@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from certbridge import clock
@@ -84,6 +85,12 @@ def import_files(
         raise fail(busy, EXIT_IN_PROGRESS) from None
     except InputError as exc:
         raise fail(exc) from None
+    except SQLAlchemyError as exc:  # its text names rows' values: only its kind is shown
+        kind = type(getattr(exc, "orig", None) or exc).__name__
+        err_console.print(
+            f"[red]导入因数据库错误中断（{kind}），已提交的部分保留；再次运行同一命令将从中断处继续[/red]"
+        )
+        raise typer.Exit(EXIT_NOTHING_IMPORTED) from None
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in reports], ensure_ascii=False))
     else:
