@@ -4,6 +4,7 @@ the API, exit 3 on the CLI), never an IntegrityError; the first ends as a clean 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -146,9 +147,15 @@ def test_two_concurrent_command_line_imports_of_one_file_never_print_a_database_
     deadline = time.monotonic() + 120
     while _chunks(engine) < 2 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert first.poll() is None, "the first import ended before the second could start"
-
-    second = subprocess.run(_command(path), env=env, capture_output=True, text=True, check=False)
+    # Held still mid-import (as a slow import would be) while the second one runs.
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first import ended before the second could start"
+        second = subprocess.run(
+            _command(path), env=env, capture_output=True, text=True, check=False, timeout=300
+        )
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     out, err = first.communicate(timeout=300)
 
     assert second.returncode == 3, second.stderr
