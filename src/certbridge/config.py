@@ -61,6 +61,19 @@ class Settings(BaseSettings):
     # scheduled through the API or CLI (0: none); reviews and imports are never ahead.
     scheduled_change_days: int = Field(default=30, ge=0, le=90)
 
+    # Department files (docs/exchange.md, "Limits"): the largest batch upload, and what an
+    # import reads of any file; a row past a limit is rejected, naming the row.
+    max_upload_bytes: int = Field(default=64 << 20, ge=1)
+    import_max_line_chars: int = Field(default=65_536, ge=16)
+    import_max_field_chars: int = Field(default=4_096, ge=16)
+    import_max_columns: int = Field(default=256, ge=8)
+    import_max_cells: int = Field(default=50_000_000, ge=1)
+    import_max_json_depth: int = Field(default=32, ge=2)
+    import_max_number_digits: int = Field(default=64, ge=8)
+    import_max_xlsx_bytes: int = Field(default=256 << 20, ge=1)
+    # Originals of imported files, sealed, by SHA-256 (default: $DATA_DIR/exchange/files).
+    exchange_file_dir: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_the_first_hop_rule(self) -> Settings:
         if self.trust_forwarded_for:

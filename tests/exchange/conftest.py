@@ -11,6 +11,7 @@ import pytest
 
 from certbridge.catalog import add_years, generate_number
 from certbridge.identity import make_id_number
+from workbooks import Cell, write_workbook
 
 STANDARD_HEADER = [
     "姓名",
@@ -87,7 +88,18 @@ class Files:
     def csv(self, rows: list[list[str]], **kwargs: object) -> Path:
         return write_csv(self.path(".csv"), rows, **kwargs)  # type: ignore[arg-type]
 
+    def xlsx(self, rows: list[list[Cell]], shared: list[str] | None = None) -> Path:
+        return write_workbook(self.path(".xlsx"), rows, shared)
+
 
 @pytest.fixture
 def files(tmp_path: Path) -> Files:
     return Files(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Kept originals (and anything else under the data dir) stay in the test's folder."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("CERTBRIDGE_DATA_DIR", str(folder))
+    return folder

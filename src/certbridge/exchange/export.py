@@ -185,17 +185,3 @@ def write_export(rows: Iterator[dict[str, str]], profile: Profile, fmt: str, out
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
     return count
-
-
-def rejected_csv(
-    header: list[str], rows: Iterator[tuple[int, dict[str, Any], str]]
-) -> Iterator[list[str]]:
-    """Quarantined rows as CSV records: the original columns, then 原行号 and 错误原因,
-    so a department can fix them and import the file again."""
-    yield [*header, "原行号", "错误原因"]
-    for number, raw, reasons in rows:
-        yield [*(_cell(raw.get(h)) for h in header), str(number), reasons]
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)

@@ -42,6 +42,9 @@ class ImportRun(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # Why reading stopped, when it did: JSON {code, message, row}; NULL when it did not.
+    # A failed run has finished too; importing the same file again resumes it.
+    failure: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportChunk(Base):
@@ -78,6 +81,47 @@ class QuarantinedRow(Base):
     errors: Mapped[str] = mapped_column(Text)  # JSON list of {code, message, column, value}
 
 
+class NameConflict(Base):
+    """A row whose name differs from the one registered under its ID number: kept in
+    quarantine until a department concerned or a regulator resolves it (conflicts.py).
+
+    `department`/`province_code` are the authority the row was sent for (the uploader)."""
+
+    __tablename__ = "exchange_conflicts"
+    __table_args__ = (UniqueConstraint("run_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("exchange_runs.id", ondelete="CASCADE"))
+    row_number: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    department: Mapped[str] = mapped_column(String(16))
+    province_code: Mapped[str] = mapped_column(String(2))
+    submitted_name: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(24))  # keep_registered, correct_registered
+    applied: Mapped[str | None] = mapped_column(String(12))  # the row's outcome once applied
+
+
+class ConflictEvent(Base):
+    """The audit trail of a conflict: opened, resolved (who, why), applied (what became of
+    the row). Appended only."""
+
+    __tablename__ = "exchange_conflict_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conflict_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_conflicts.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))  # opened, resolved, applied
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class CertificateVersion(Base):
     """A change of a certificate's data by an import: what it was, what it became,
     and which run, file and row said so (谁发证、谁负责)."""
@@ -96,4 +140,12 @@ class CertificateVersion(Base):
     )
 
 
-__all__ = ["OUTCOMES", "CertificateVersion", "ImportChunk", "ImportRun", "QuarantinedRow"]
+__all__ = [
+    "OUTCOMES",
+    "CertificateVersion",
+    "ConflictEvent",
+    "ImportChunk",
+    "ImportRun",
+    "NameConflict",
+    "QuarantinedRow",
+]

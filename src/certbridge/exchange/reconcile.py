@@ -73,12 +73,31 @@ class Existing:
         }
 
 
+# One answer for every name conflict the uploader may not be told about: whatever the
+# registry holds (the registered name) stays out of it.
+NAME_CONFLICT_NEUTRAL = (
+    "本行姓名与该证件号码的登记信息不一致，未导入；本行已隔离，"
+    "待相关发证部门或监管部门核实处理（见姓名冲突列表）"
+)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A name conflict to open: who sent which name for which registered person."""
+
+    person_key: str
+    name: str
+    department: str
+    province_code: str
+
+
 @dataclass
 class ChunkWork:
     """What one chunk will write, gathered before anything is written."""
 
     outcomes: dict[int, str] = field(default_factory=dict)
     rejects: dict[int, list[RowError]] = field(default_factory=dict)
+    conflicts: dict[int, Conflict] = field(default_factory=dict)
     new_people: dict[str, dict[str, Any]] = field(default_factory=dict)
     new_certificates: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     updates: list[tuple[int, Existing, CertificateRow]] = field(default_factory=list)
@@ -90,8 +109,12 @@ class Reconciler:
 
     def __init__(self, keys: Keys, run_id: int, file_name: str, actor: str, today: date):
         self.keys, self.run_id, self.file_name = keys, run_id, file_name
-        self.actor, self.today = actor, today
+        self.actor, self.today = actor[:100], today  # the events' actor column
         self._authorities: dict[tuple[str, str], int] = {}
+
+    def forget(self) -> None:
+        """After a rollback: authorities created in it are gone."""
+        self._authorities.clear()
 
     def source(self, row_number: int) -> str:
         return f"exchange run {self.run_id} row {row_number}: {self.file_name}"[:200]
@@ -202,7 +225,11 @@ class Reconciler:
         number_key = key[0]
         person_key = person_lookup_key(row.id_number, self.keys)
         issuer_id = self.authority(session, row.department, row.province_code)
-        problem = self._person_problem(work, row, person_key, people)
+        problem = self._person_problem(session, work, row, person_key, people, issuer_id)
+        if problem is not None:
+            work.conflicts[number] = Conflict(
+                person_key, row.name, row.department, row.province_code
+            )
         same = next((e for e in existing if e.type_code == row.type.code), None)
         problem = problem or _claim_problem(row, existing, same, issuer_id)
         if problem is None and same is not None:
@@ -230,22 +257,29 @@ class Reconciler:
 
     def _person_problem(
         self,
+        session: Session,
         work: ChunkWork,
         row: CertificateRow,
         person_key: str,
         people: dict[str, tuple[int, str]],
+        issuer_id: int,
     ) -> RowError | None:
+        """A name differing from the registered one. The registered name is told only to
+        an authority that issued one of the person's certificates (or sent the name in
+        this very chunk): to anyone else the answer is the same words for every row."""
         known = people.get(person_key)
         registered = known[1] if known else work.new_people.get(person_key, {}).get("name")
-        if registered is not None and registered != row.name:
-            return RowError(
-                "person.name_conflict",
-                f"该证件号码已登记的姓名为“{registered}”，与本行姓名“{row.name}”不一致，"
-                "未作修改（同一证件号码不能对应不同姓名，请核实后更正）",
-                None,
-                row.name,
-            )
-        return None
+        if registered is None or registered == row.name:
+            return None
+        if known is not None and not _issued_to(session, known[0], issuer_id):
+            return RowError("person.name_conflict", NAME_CONFLICT_NEUTRAL, None, row.name)
+        return RowError(
+            "person.name_conflict",
+            f"该证件号码已登记的姓名为“{registered}”，与本行姓名“{row.name}”不一致，"
+            "未作修改（同一证件号码不能对应不同姓名）；本行已隔离，待核实处理",
+            None,
+            row.name,
+        )
 
     def _person_values(self, row: CertificateRow) -> dict[str, Any]:
         return {
@@ -414,6 +448,15 @@ class Reconciler:
         if versions:
             session.execute(insert(CertificateVersion), versions)
         return events
+
+
+def _issued_to(session: Session, person_id: int, issuer_id: int) -> bool:
+    found = session.scalar(
+        select(Certificate.id)
+        .where(Certificate.person_id == person_id, Certificate.issuer_id == issuer_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _valid_until(row: CertificateRow) -> date | None:

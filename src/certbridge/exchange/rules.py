@@ -153,6 +153,8 @@ class _Collector:
         return text
 
     def structure(self) -> None:
+        for problem in self.row.get("_problems", ()):  # what the reader could not read
+            self.errors.append(RowError(**problem))
         if "_invalid_json" in self.row:
             self.errors.append(
                 RowError("row.json", "本行不是有效的JSON对象", None, str(self.row["_invalid_json"]))
