@@ -85,10 +85,15 @@ def _with_port(command: str, port: int) -> str:
     return f"{command} --port {port}"
 
 
-def _environment() -> dict[str, str]:
-    """A newcomer's shell: no certbridge settings, so the data directory is ./var."""
+def _environment(shell: dict[str, str] | None = None) -> dict[str, str]:
+    """A newcomer's shell: no certbridge settings, so the data directory is ./var; with the
+    variables the README's earlier lines set (`TOKEN=$(…)`), as a pasted session keeps them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTBRIDGE_")}
-    return {**env, "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
+    return {**env, "PYTHONUNBUFFERED": "1", "COLUMNS": "100", **(shell or {})}
+
+
+# A line that only sets a shell variable, `NAME=$(command)`: a pasted session keeps it.
+ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)=(\$\(.*\))\s*(#.*)?")
 
 
 @contextmanager
@@ -129,11 +134,13 @@ def serving(command: str, cwd: Path, port: int) -> Iterator[None]:
             process.wait()
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    command: str, cwd: Path, shell: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["/bin/bash", "-c", command],
         cwd=cwd,
-        env=_environment(),
+        env=_environment(shell),
         capture_output=True,
         text=True,
         timeout=COMMAND_SECONDS,
@@ -159,6 +166,7 @@ def test_every_readme_command_works_as_pasted_in_order(checkout: Path) -> None:
         assert done.returncode == 0, f"make run: {line}\n{done.stdout}\n{done.stderr}"
     make_run_port = _free_port()
     ran = []
+    shell: dict[str, str] = {}
     with serving(serve, checkout, make_run_port):
         for command in commands:
             target = re.match(r"make (\w+)", command.text)
@@ -171,7 +179,12 @@ def test_every_readme_command_works_as_pasted_in_order(checkout: Path) -> None:
                     ran.append(command.text)
                 continue
             started = time.monotonic()
-            done = run(text, checkout)
+            assignment = ASSIGNMENT.fullmatch(text)
+            if assignment:  # keep the value for the lines after it, as a shell would
+                text = f'{assignment[1]}={assignment[2]} && printf %s "${assignment[1]}"'
+            done = run(text, checkout, shell)
+            if assignment and done.returncode == 0:
+                shell[assignment[1]] = done.stdout
             print(f"{time.monotonic() - started:6.1f}s  {command.text}")
             report = f"{command.text}\nexit {done.returncode}\n{done.stdout}\n{done.stderr}"
             if command.expect_failure:

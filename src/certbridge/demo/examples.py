@@ -37,17 +37,14 @@ STANDARD_HEADER = (
 )
 
 
-def import_csv() -> str:
-    """examples/import-standard.csv: new 特种作业操作证 holders in the standard format."""
+def _import_rows() -> list[tuple[str, ...]]:
     rng = random.Random(SEED)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STANDARD_HEADER)
+    rows = []
     # Sequence numbers above the demo's range of a few hundred per day and place.
     for index, (address, birth, type_name, issued) in enumerate(IMPORT_ROWS):
         id_number = make_id_number(address, birth, 901 + 2 * index)
         until = issued.replace(year=issued.year + 6)
-        writer.writerow(
+        rows.append(
             (
                 random_name(rng),
                 id_number,
@@ -60,7 +57,28 @@ def import_csv() -> str:
                 "有效",
             )
         )
+    return rows
+
+
+def _csv(rows: list[tuple[str, ...]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STANDARD_HEADER)
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def import_csv() -> str:
+    """examples/import-standard.csv: new 特种作业操作证 holders in the standard format."""
+    return _csv(_import_rows())
+
+
+def name_conflict_csv() -> str:
+    """examples/import-name-conflict.csv: the first holder of import-standard.csv under
+    another name, so that importing it after that file opens a 姓名冲突 to resolve."""
+    name, *rest = _import_rows()[0]
+    surname = "陈" if name.startswith("林") else "林"
+    return _csv([(surname + name[1:], *rest)])
 
 
 def recognition_case() -> str:
@@ -96,5 +114,6 @@ def recognition_case() -> str:
 
 EXAMPLES = {
     "import-standard.csv": import_csv,
+    "import-name-conflict.csv": name_conflict_csv,
     "recognition-case.json": recognition_case,
 }

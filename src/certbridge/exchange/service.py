@@ -300,10 +300,25 @@ def _reconcile_chunk(
             open_conflicts(session, run.id, run.actor, opened)
             session.commit()
             return used
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as error:
             session.rollback()  # the error names rows' values: never passed on
+            if not _contention(error):
+                raise
             reconciler.forget()
     raise ImportBusy
+
+
+# What another writer at the same time looks like: a unique key taken meanwhile, a lock
+# or a serialization conflict. Anything else (a CHECK, a trigger) is a fault, not a race.
+_CONTENTION_SQLSTATES = frozenset({"23505", "40001", "40P01", "55P03"})
+_CONTENTION_SQLITE = ("UNIQUE constraint failed", "database is locked", "database is busy")
+
+
+def _contention(error: IntegrityError | OperationalError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _CONTENTION_SQLSTATES:
+        return True
+    return str(original).startswith(_CONTENTION_SQLITE)
 
 
 def _ledger(

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 RESOURCES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "证书状态 (certificate status)",
-        "暂扣、恢复、撤销、复审：发证部门变更证书状态",
+        "暂扣、恢复、撤销（吊销）、注销、复审：发证部门变更证书状态",
         r"^/api/v1/certificates/[^/]+/status$",
     ),
     (
@@ -37,6 +37,11 @@ RESOURCES: Final[tuple[tuple[str, str, str], ...]] = (
     ("评价机构 (institutions)", "评价机构查询", r"^/api/v1/institutions"),
     ("数据批次 (batches)", "发证部门提交的数据批次", r"^/api/v1/exchange/batches"),
     (
+        "姓名冲突 (name conflicts)",
+        "数据批次中姓名与登记不一致的行：由相关发证部门或监管部门处理",
+        r"^/api/v1/exchange/conflicts",
+    ),
+    (
         "互通互认 (recognition)",
         "凭已有证书可免的培训和考试、视同的技能等级",
         r"^/api/v1/recognition",
@@ -49,6 +54,7 @@ RESOURCES: Final[tuple[tuple[str, str, str], ...]] = (
     ("发证机关 (issuers)", "发证机关的 did:web 文档（公钥）", r"^/issuers/"),
     ("状态列表 (status lists)", "数字证书的撤销、暂扣状态列表", r"^/credentials/status/"),
     ("语境 (contexts)", "数字证书字段的 JSON-LD 语境", r"^/contexts/"),
+    ("信任清单 (trust list)", "登记机构根密钥签署的发证方信任清单", r"^/trust/"),
 )
 _MATCHERS: Final = tuple((tag, re.compile(pattern)) for tag, _, pattern in RESOURCES)
 TAGS_METADATA: Final = [{"name": tag, "description": text} for tag, text, _ in RESOURCES]
