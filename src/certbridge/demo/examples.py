@@ -39,7 +39,7 @@ STANDARD_HEADER = (
 
 def _import_rows() -> list[tuple[str, ...]]:
     rng = random.Random(SEED)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     # Sequence numbers above the demo's range of a few hundred per day and place.
     for index, (address, birth, type_name, issued) in enumerate(IMPORT_ROWS):
         id_number = make_id_number(address, birth, 901 + 2 * index)
